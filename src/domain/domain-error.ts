@@ -1,0 +1,32 @@
+/**
+ * Stable, machine-readable error codes of the domain. The HTTP layer maps each
+ * code to a status in one table (src/interfaces/http/problem-catalog.ts); the
+ * codes themselves never change meaning once published.
+ */
+export type DomainErrorCode =
+  | "invalid-key"
+  | "invalid-filter"
+  | "invalid-expiry"
+  | "invalid-page"
+  | "key-not-found"
+  | "precondition-failed"
+  | "storage-unavailable";
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}
+
+/** Thrown by repository adapters when the backing store cannot be reached; callers may retry later. */
+export class StorageUnavailableError extends DomainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("storage-unavailable", message);
+    this.name = "StorageUnavailableError";
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}

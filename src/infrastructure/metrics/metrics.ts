@@ -1,0 +1,117 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export type KvOperation = "get" | "put" | "delete" | "delete_many" | "list";
+export type KvOutcome = "hit" | "miss" | "created" | "replaced" | "deleted" | "not_found" | "precondition_failed" | "listed";
+
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly max: number;
+}
+
+export interface BuildInfo {
+  readonly version: string;
+  readonly storage: string;
+}
+
+/**
+ * Every metric the service exports, on its own registry (not prom-client's
+ * global one, so tests and several apps in one process do not collide).
+ * Label values come from small fixed sets - route templates, operation names -
+ * never from keys, paths or error messages.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: "http_requests_total",
+    help: "HTTP requests served, by method, route template and status code.",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "Time from receiving a request to handing its response to the socket, by method, route template and status code.",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly operations = new Counter({
+    name: "kv_operations_total",
+    help: "Key-value operations by operation and outcome.",
+    labelNames: ["operation", "outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly purgedKeys = new Counter({
+    name: "kv_expired_keys_purged_total",
+    help: "Expired keys removed from storage by the sweeper.",
+    registers: [this.registry],
+  });
+
+  readonly sweeps = new Counter({
+    name: "kv_sweeper_runs_total",
+    help: "Sweeper runs, by result (ok, error).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+
+  readonly lastSweep = new Gauge({
+    name: "kv_sweeper_last_success_timestamp_seconds",
+    help: "Unix time of the last sweeper run that completed without error.",
+    registers: [this.registry],
+  });
+
+  readonly storageErrors = new Counter({
+    name: "kv_storage_errors_total",
+    help: "Storage operations that failed, by operation and kind (unavailable, error).",
+    labelNames: ["operation", "kind"] as const,
+    registers: [this.registry],
+  });
+
+  readonly storageDuration = new Histogram({
+    name: "kv_storage_operation_duration_seconds",
+    help: "Latency of storage operations (one repository call), by operation.",
+    labelNames: ["operation"] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  constructor(build: BuildInfo) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: "kv_build_info",
+      help: "Always 1; labels carry the running version and storage adapter.",
+      labelNames: ["version", "storage"] as const,
+      registers: [this.registry],
+    }).set({ version: build.version, storage: build.storage }, 1);
+  }
+
+  /** Exports connection-pool gauges, read at scrape time. */
+  observePool(stats: () => PoolStats): void {
+    const gauge = (name: string, help: string, read: (s: PoolStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(stats()));
+        },
+      });
+    gauge("kv_db_pool_connections", "Open database connections (busy and idle).", (s) => s.total);
+    gauge("kv_db_pool_idle_connections", "Open database connections not in use.", (s) => s.idle);
+    gauge("kv_db_pool_waiting_requests", "Queries waiting for a free database connection.", (s) => s.waiting);
+    gauge("kv_db_pool_max_connections", "Configured maximum of database connections.", (s) => s.max);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

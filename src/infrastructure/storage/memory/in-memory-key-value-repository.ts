@@ -1,0 +1,132 @@
+import { isLive } from "../../../domain/expiry";
+import type { KeyPattern } from "../../../domain/key-pattern";
+import type { KeyRange, KeyValueRepository } from "../../../domain/key-value-repository";
+import type { NewEntry, StoredEntry, WriteResult } from "../../../domain/stored-entry";
+import { compareCodePoints } from "../../../domain/utf8";
+import { conditionHolds, type WriteCondition } from "../../../domain/write-condition";
+import { ExpiryQueue } from "./expiry-queue";
+import { SortedKeyIndex } from "./sorted-key-index";
+
+interface Item {
+  readonly value: string;
+  readonly version: number;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * A complete repository in process memory: for unit tests and throwaway runs.
+ * Every method runs synchronously to completion, which makes multi-key writes
+ * atomic and conditional writes race-free. Nothing survives a restart.
+ */
+export class InMemoryKeyValueRepository implements KeyValueRepository {
+  private readonly items = new Map<string, Item>();
+  private readonly index = new SortedKeyIndex((key) => this.items.has(key));
+  private readonly expiries = new ExpiryQueue();
+  private lastVersion = 0;
+
+  get(key: string, now: number): Promise<StoredEntry | null> {
+    const item = this.liveItem(key, now);
+    return Promise.resolve(item ? toEntry(key, item) : null);
+  }
+
+  putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]> {
+    const results = entries.map((entry) => this.write(entry, expiresAt, now));
+    return Promise.resolve(results.sort((a, b) => compareCodePoints(a.key, b.key)));
+  }
+
+  putIf(entry: NewEntry, expiresAt: number | null, condition: WriteCondition, now: number): Promise<WriteResult | null> {
+    const current = this.liveItem(entry.key, now);
+    if (!conditionHolds(condition, current ? String(current.version) : null)) return Promise.resolve(null);
+    return Promise.resolve(this.write(entry, expiresAt, now));
+  }
+
+  deleteIf(key: string, condition: WriteCondition, now: number): Promise<boolean> {
+    const current = this.liveItem(key, now);
+    if (!current || !conditionHolds(condition, String(current.version))) return Promise.resolve(false);
+    this.remove(key);
+    return Promise.resolve(true);
+  }
+
+  deleteMatching(pattern: KeyPattern | null): Promise<number> {
+    if (pattern === null) {
+      const count = this.items.size;
+      this.items.clear();
+      this.index.clear();
+      this.expiries.clear();
+      return Promise.resolve(count);
+    }
+    const doomed = [...this.index.keysAfter(null)].filter((key) => pattern.matches(key));
+    for (const key of doomed) this.remove(key);
+    return Promise.resolve(doomed.length);
+  }
+
+  list(range: KeyRange, limit: number, now: number): Promise<StoredEntry[]> {
+    const entries: StoredEntry[] = [];
+    for (const [key, item] of this.liveInRange(range, now)) {
+      if (entries.length >= limit) break;
+      entries.push(toEntry(key, item));
+    }
+    return Promise.resolve(entries);
+  }
+
+  keysAt(range: KeyRange, offset: number, now: number): Promise<string[]> {
+    const keys: string[] = [];
+    let position = 0;
+    for (const [key] of this.liveInRange(range, now)) {
+      if (position >= offset) keys.push(key);
+      if (keys.length === 2) break;
+      position++;
+    }
+    return Promise.resolve(keys);
+  }
+
+  purgeExpired(now: number, limit: number): Promise<number> {
+    let purged = 0;
+    while (purged < limit) {
+      const ticket = this.expiries.popDue(now);
+      if (!ticket) break;
+      const item = this.items.get(ticket.key);
+      if (item?.version === ticket.version) {
+        this.remove(ticket.key);
+        purged++;
+      }
+    }
+    return Promise.resolve(purged);
+  }
+
+  checkReady(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private write(entry: NewEntry, expiresAt: number | null, now: number): WriteResult {
+    const previous = this.items.get(entry.key);
+    const version = ++this.lastVersion;
+    this.items.set(entry.key, { value: entry.value, version, expiresAt });
+    if (!previous) this.index.add(entry.key);
+    if (expiresAt !== null) this.expiries.push({ expiresAt, key: entry.key, version });
+    const created = !previous || !isLive(previous.expiresAt, now);
+    return { key: entry.key, version: String(version), expiresAt, created };
+  }
+
+  private remove(key: string): void {
+    this.items.delete(key);
+    this.index.remove();
+  }
+
+  private liveItem(key: string, now: number): Item | null {
+    const item = this.items.get(key);
+    return item && isLive(item.expiresAt, now) ? item : null;
+  }
+
+  private *liveInRange(range: KeyRange, now: number): Generator<[string, Item]> {
+    for (const key of this.index.keysAfter(range.after)) {
+      if (range.through !== null && compareCodePoints(key, range.through) > 0) return;
+      const item = this.items.get(key) as Item;
+      if (isLive(item.expiresAt, now) && (range.pattern === null || range.pattern.matches(key))) yield [key, item];
+    }
+  }
+}
+
+function toEntry(key: string, item: Item): StoredEntry {
+  return { key, value: item.value, version: String(item.version), expiresAt: item.expiresAt };
+}

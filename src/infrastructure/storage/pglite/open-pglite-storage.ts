@@ -1,0 +1,39 @@
+import { PGlite } from "@electric-sql/pglite";
+import { join } from "node:path";
+import { errorFields } from "../../logging/logger";
+import { PgliteSqlClient } from "../postgres/pglite-sql-client";
+import { PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
+import { runMigrations } from "../postgres/run-migrations";
+import type { Storage, StorageContext } from "../storage";
+import { DataDirectoryLock } from "./data-directory-lock";
+
+/** Rows per statement for bulk deletes: each PGlite statement blocks the event loop while it runs. */
+const DELETE_BATCH_ROWS = 2_000;
+
+export async function openPgliteStorage({ config, clock, logger }: StorageContext): Promise<Storage> {
+  const lock = await DataDirectoryLock.acquire(config.dataDir, clock, {
+    onLost: (error) => {
+      // Another process may be writing the same files now; continuing could corrupt them.
+      logger.error("data directory lock lost; exiting to protect the data", errorFields(error));
+      process.exit(70);
+    },
+  });
+  try {
+    const directory = join(config.dataDir, "pglite");
+    logger.info("opening embedded database", { data_dir: directory });
+    const sql = new PgliteSqlClient(await PGlite.create(directory));
+    const { schemaVersion } = await runMigrations(sql, logger);
+    const repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS });
+    return {
+      kind: "pglite",
+      repository,
+      close: async () => {
+        await sql.close();
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+import { Pool } from "pg";
+import { setTimeout as sleep } from "node:timers/promises";
+import { StorageUnavailableError } from "../../../domain/domain-error";
+import { errorFields } from "../../logging/logger";
+import type { Storage, StorageContext } from "../storage";
+import { PgPoolSqlClient } from "./pg-pool-sql-client";
+import { PostgresKeyValueRepository } from "./postgres-key-value-repository";
+import { runMigrations } from "./run-migrations";
+import type { SqlClient } from "./sql-client";
+
+export async function openPostgresStorage({ config, clock, logger, metrics }: StorageContext): Promise<Storage> {
+  const pool = new Pool({
+    connectionString: config.databaseUrl ?? undefined,
+    max: config.dbPoolMax,
+    connectionTimeoutMillis: config.dbConnectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: "kv",
+  });
+  // Without a listener, an idle connection dropped by the server would crash the process.
+  pool.on("error", (error) => logger.warn("idle database connection failed", errorFields(error)));
+  metrics.observePool(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: config.dbPoolMax }));
+  const sql = new PgPoolSqlClient(pool);
+  try {
+    const deadline = clock.now() + config.dbStartupTimeoutSeconds * 1000;
+    const { schemaVersion } = await migrateWhenReachable(sql, deadline, { clock, logger });
+    const repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null });
+    return { kind: "postgres", repository, close: () => sql.close() };
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+}
+
+/** Migrates, waiting with backoff while the server is unreachable (it may still be starting). */
+async function migrateWhenReachable(sql: SqlClient, deadline: number, { clock, logger }: Pick<StorageContext, "clock" | "logger">) {
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      return await runMigrations(sql, logger);
+    } catch (error) {
+      if (!(error instanceof StorageUnavailableError) || clock.now() + delayMs > deadline) throw error;
+      logger.warn("database unreachable, retrying", { retry_in_ms: delayMs, ...errorFields(error.cause ?? error) });
+      await sleep(delayMs);
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import type { KeyPattern } from "../../../domain/key-pattern";
+import type { KeyRange, KeyValueRepository } from "../../../domain/key-value-repository";
+import type { NewEntry, StoredEntry, WriteResult } from "../../../domain/stored-entry";
+import { compareCodePoints } from "../../../domain/utf8";
+import type { WriteCondition } from "../../../domain/write-condition";
+import { toLikePattern } from "./like-pattern";
+import type { SqlClient } from "./sql-client";
+
+export interface PostgresRepositoryOptions {
+  /** checkReady() fails until the database reports this schema version. */
+  readonly schemaVersion: number;
+  /**
+   * When set, bulk deletes run as several statements of at most this many rows
+   * each. PGlite needs it (a statement blocks the event loop while it runs);
+   * on a PostgreSQL server one statement is better (atomic, one round trip).
+   */
+  readonly deleteBatchRows: number | null;
+}
+
+interface EntryRow {
+  key: string;
+  value: string;
+  version: string;
+  expires_at_ms: string | number | null;
+}
+
+interface WriteRow {
+  key: string;
+  version: string;
+  created: boolean;
+}
+
+// Live means "no expiry, or expiry strictly after now": the boundary of isLive() in src/domain/expiry.ts.
+const LIVE = "(expires_at_ms IS NULL OR expires_at_ms > $1)";
+
+// Versions are bigints we issued; anything else in an If-Match can never match.
+const VERSION_TEXT = /^[1-9][0-9]{0,17}$/;
+
+/**
+ * The repository on PostgreSQL (a server through `pg`, or PGlite). Every write
+ * is a single statement, so there is no read-then-write race: conditions and
+ * the created/replaced distinction are decided by the row lock the statement
+ * takes. Expiry is compared with the caller's `now`, never SQL `now()`.
+ */
+export class PostgresKeyValueRepository implements KeyValueRepository {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly options: PostgresRepositoryOptions,
+  ) {}
+
+  async get(key: string, now: number): Promise<StoredEntry | null> {
+    const { rows } = await this.sql.query<EntryRow>(
+      `SELECT key, value, version::text AS version, expires_at_ms FROM kv_entries WHERE ${LIVE} AND key = $2`,
+      [now, key],
+    );
+    return rows.length === 0 ? null : toEntry(rows[0]);
+  }
+
+  async putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]> {
+    // One statement for all keys: atomic. On conflict the old row is still
+    // visible as `e`, so an expired key is re-created (create_version moves)
+    // and a live one replaced, decided under the row lock.
+    const { rows } = await this.sql.query<WriteRow>(
+      `INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
+       SELECT k, v, n, n, $3::bigint
+         FROM (SELECT k, v, nextval('kv_version_seq') AS n FROM unnest($1::text[], $2::text[]) AS u(k, v)) AS fresh
+       ON CONFLICT (key) DO UPDATE
+         SET value = EXCLUDED.value,
+             version = EXCLUDED.version,
+             expires_at_ms = EXCLUDED.expires_at_ms,
+             create_version = CASE WHEN e.expires_at_ms <= $4::bigint THEN EXCLUDED.version ELSE e.create_version END
+       RETURNING key, version::text AS version, create_version = version AS created`,
+      [entries.map((entry) => entry.key), entries.map((entry) => entry.value), expiresAt, now],
+    );
+    return rows
+      .map((row) => ({ key: row.key, version: row.version, expiresAt, created: row.created }))
+      .sort((a, b) => compareCodePoints(a.key, b.key));
+  }
+
+  async putIf(entry: NewEntry, expiresAt: number | null, condition: WriteCondition, now: number): Promise<WriteResult | null> {
+    switch (condition.kind) {
+      case "none":
+        return (await this.putMany([entry], expiresAt, now))[0];
+      case "absent": {
+        const { rows } = await this.sql.query<{ version: string }>(
+          `WITH fresh AS (SELECT nextval('kv_version_seq') AS n)
+           INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
+           SELECT $1, $2, n, n, $3::bigint FROM fresh
+           ON CONFLICT (key) DO UPDATE
+             SET value = EXCLUDED.value, version = EXCLUDED.version,
+                 create_version = EXCLUDED.version, expires_at_ms = EXCLUDED.expires_at_ms
+             WHERE e.expires_at_ms <= $4::bigint
+           RETURNING version::text AS version`,
+          [entry.key, entry.value, expiresAt, now],
+        );
+        return rows.length === 0 ? null : { key: entry.key, version: rows[0].version, expiresAt, created: true };
+      }
+      case "present":
+      case "version-in": {
+        const params: unknown[] = [now, entry.key, entry.value, expiresAt];
+        const versionClause = this.versionClause(condition, params);
+        if (versionClause === null) return null;
+        const { rows } = await this.sql.query<{ version: string }>(
+          `UPDATE kv_entries SET value = $3, version = nextval('kv_version_seq'), expires_at_ms = $4::bigint
+           WHERE ${LIVE} AND key = $2${versionClause}
+           RETURNING version::text AS version`,
+          params,
+        );
+        return rows.length === 0 ? null : { key: entry.key, version: rows[0].version, expiresAt, created: false };
+      }
+    }
+  }
+
+  async deleteIf(key: string, condition: WriteCondition, now: number): Promise<boolean> {
+    if (condition.kind === "absent") return false;
+    const params: unknown[] = [now, key];
+    const versionClause = this.versionClause(condition, params);
+    if (versionClause === null) return false;
+    const { rowCount } = await this.sql.query(`DELETE FROM kv_entries WHERE ${LIVE} AND key = $2${versionClause}`, params);
+    return rowCount > 0;
+  }
+
+  async deleteMatching(pattern: KeyPattern | null): Promise<number> {
+    const params: unknown[] = [];
+    const where = pattern === null ? "TRUE" : `key LIKE $${params.push(toLikePattern(pattern))} ESCAPE '\\'`;
+    const batch = this.options.deleteBatchRows;
+    if (batch === null) return (await this.sql.query(`DELETE FROM kv_entries WHERE ${where}`, params)).rowCount;
+    const limit = `$${params.push(batch)}`;
+    let total = 0;
+    for (;;) {
+      const { rowCount } = await this.sql.query(
+        `DELETE FROM kv_entries WHERE key IN (SELECT key FROM kv_entries WHERE ${where} LIMIT ${limit})`,
+        params,
+      );
+      total += rowCount;
+      if (rowCount < batch) return total;
+    }
+  }
+
+  async list(range: KeyRange, limit: number, now: number): Promise<StoredEntry[]> {
+    const params: unknown[] = [now];
+    const where = rangeClause(range, params);
+    const { rows } = await this.sql.query<EntryRow>(
+      `SELECT key, value, version::text AS version, expires_at_ms FROM kv_entries
+       WHERE ${where} ORDER BY key LIMIT $${params.push(limit)}`,
+      params,
+    );
+    return rows.map(toEntry);
+  }
+
+  async keysAt(range: KeyRange, offset: number, now: number): Promise<string[]> {
+    const params: unknown[] = [now];
+    const where = rangeClause(range, params);
+    const { rows } = await this.sql.query<{ key: string }>(
+      `SELECT key FROM kv_entries WHERE ${where} ORDER BY key OFFSET $${params.push(offset)} LIMIT 2`,
+      params,
+    );
+    return rows.map((row) => row.key);
+  }
+
+  async purgeExpired(now: number, limit: number): Promise<number> {
+    // SKIP LOCKED: concurrent sweepers (several app instances) take disjoint
+    // rows instead of queueing on each other. Rows locked by a writer are
+    // skipped too; the next run gets them if they are still expired.
+    const { rowCount } = await this.sql.query(
+      `DELETE FROM kv_entries WHERE key IN (
+         SELECT key FROM kv_entries WHERE expires_at_ms <= $1
+         ORDER BY expires_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [now, limit],
+    );
+    return rowCount;
+  }
+
+  async checkReady(): Promise<void> {
+    const { rows } = await this.sql.query<{ version: number | null }>("SELECT max(version) AS version FROM kv_schema_migrations");
+    const version = Number(rows[0]?.version ?? 0);
+    if (version < this.options.schemaVersion) {
+      throw new Error(`database schema is at version ${version}, this build needs ${this.options.schemaVersion}`);
+    }
+  }
+
+  /** The extra WHERE clause for a version condition; null when it cannot match anything. */
+  private versionClause(condition: WriteCondition, params: unknown[]): string | null {
+    if (condition.kind !== "version-in") return "";
+    const versions = condition.versions.filter((version) => VERSION_TEXT.test(version));
+    if (versions.length === 0) return null;
+    return ` AND version = ANY($${params.push(versions)}::bigint[])`;
+  }
+}
+
+function rangeClause(range: KeyRange, params: unknown[]): string {
+  const clauses = [LIVE];
+  if (range.after !== null) clauses.push(`key > $${params.push(range.after)}`);
+  if (range.through !== null) clauses.push(`key <= $${params.push(range.through)}`);
+  if (range.pattern !== null) clauses.push(`key LIKE $${params.push(toLikePattern(range.pattern))} ESCAPE '\\'`);
+  return clauses.join(" AND ");
+}
+
+function toEntry(row: EntryRow): StoredEntry {
+  return {
+    key: row.key,
+    value: row.value,
+    version: row.version,
+    expiresAt: row.expires_at_ms === null ? null : Number(row.expires_at_ms),
+  };
+}

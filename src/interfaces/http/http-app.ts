@@ -1,0 +1,45 @@
+import Router from "@koa/router";
+import Koa from "koa";
+import type { Logger } from "../../infrastructure/logging/logger";
+import { errorFields } from "../../infrastructure/logging/logger";
+import type { Metrics } from "../../infrastructure/metrics/metrics";
+import type { KeysController } from "./keys-controller";
+import { observeRequests } from "./middleware/observe-requests";
+import { problemResponses } from "./middleware/problem-responses";
+import type { OperationsController } from "./operations-controller";
+
+export interface HttpAppParts {
+  readonly keys: KeysController;
+  readonly operations: OperationsController;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+/** The Koa application: middleware order is observe -> problems -> routes -> 405/501 for known paths. */
+export function createHttpApp({ keys, operations, metrics, logger }: HttpAppParts): Koa {
+  // strict: `/keys/` is not `/keys`; sensitive: `/KEYS` is not `/keys`.
+  const router = new Router({ strict: true, sensitive: true });
+  router
+    .get("/keys", keys.list)
+    .put("/keys", keys.putMany)
+    .delete("/keys", keys.deleteMany)
+    .get("/keys/:key", keys.get)
+    .put("/keys/:key", keys.put)
+    .delete("/keys/:key", keys.delete)
+    .get("/healthz", operations.health)
+    .get("/readyz", operations.ready)
+    .get("/metrics", operations.metricsText)
+    .get("/openapi.json", operations.openApi);
+
+  const app = new Koa();
+  app.use(observeRequests(metrics, logger));
+  app.use(problemResponses(logger));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  // Errors after the response has started (a listing whose storage fails
+  // mid-stream): the connection is cut so the client sees a truncated body.
+  app.on("error", (error: unknown, ctx?: Koa.Context) => {
+    logger.error("response failed after it started", { request_id: ctx?.state.requestId, ...errorFields(error) });
+  });
+  return app;
+}

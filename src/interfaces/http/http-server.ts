@@ -1,0 +1,72 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type Koa from "koa";
+import type { Logger } from "../../infrastructure/logging/logger";
+import { PROBLEMS, type ProblemCode } from "./problem-catalog";
+import { problemBody } from "./problem-response";
+
+/** The Node HTTP server around the Koa app: listening, malformed-request replies and draining shutdown. */
+export class HttpServer {
+  private constructor(
+    private readonly server: Server,
+    private readonly logger: Logger,
+  ) {}
+
+  static listen(app: Koa, host: string, port: number, logger: Logger): Promise<HttpServer> {
+    const server = createServer(app.callback());
+    server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => replyToClientError(error, socket));
+    return new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve(new HttpServer(server, logger));
+      });
+    });
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * Stops accepting connections and waits for in-flight requests (including
+   * streamed bodies) to finish; after `timeoutMs` the remaining connections are
+   * cut. Resolves to true when everything finished in time.
+   */
+  async close(timeoutMs: number): Promise<boolean> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Keep-alive connections that go idle after close() would otherwise hold the server open.
+    const sweep = setInterval(() => this.server.closeIdleConnections(), 100);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    });
+    try {
+      const late = await Promise.race([closed.then(() => false), timedOut]);
+      if (late) {
+        this.logger.warn("shutdown timeout: closing connections with requests still in flight", { timeout_ms: timeoutMs });
+        this.server.closeAllConnections();
+        await closed;
+      }
+      return !late;
+    } finally {
+      clearInterval(sweep);
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Node's parser rejects some requests before Koa sees them; answer those with a problem body too. */
+function replyToClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code: ProblemCode =
+    error.code === "HPE_HEADER_OVERFLOW" ? "headers-too-large" : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "request-timeout" : "bad-request";
+  const body = JSON.stringify(problemBody(code, "the HTTP request could not be parsed; non-ASCII characters in the path or query must be percent-encoded"));
+  const { status, title } = PROBLEMS[code];
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,69 @@
+import type { Context } from "koa";
+import bodyParser from "koa-bodyparser";
+import { RequestError } from "./request-error";
+
+export type JsonBodyReader = (ctx: Context) => Promise<string>;
+
+// application/json and structured-syntax types such as application/merge-patch+json.
+const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Reads a request body as JSON text, exactly as sent. koa-bodyparser is used
+ * only to collect the bytes (with its size limit and gzip/deflate/br
+ * decoding): `encoding: null` makes it hand over a Buffer, which we decode as
+ * strict UTF-8 ourselves. Its own JSON mode would decode invalid UTF-8 into
+ * U+FFFD and parse with JSON.parse, silently changing the data; the caller
+ * parses losslessly instead.
+ */
+export function createJsonBodyReader(maxBytes: number): JsonBodyReader {
+  const collect = bodyParser({
+    enableTypes: ["text"],
+    extendTypes: { text: ["application/json", "application/*+json"] },
+    textLimit: String(maxBytes),
+    encoding: null as unknown as string,
+  });
+
+  return async (ctx) => {
+    requireJsonContentType(ctx);
+    try {
+      await collect(ctx, () => Promise.resolve());
+    } catch (error) {
+      throw bodyError(error, maxBytes);
+    }
+    const raw = ctx.request.rawBody as unknown as Buffer | string | undefined;
+    const bytes = typeof raw === "string" ? Buffer.from(raw, "utf8") : (raw ?? Buffer.alloc(0));
+    if (bytes.length === 0) throw new RequestError("invalid-json", "the request body is empty; send a JSON value");
+    try {
+      return UTF8.decode(bytes);
+    } catch (error) {
+      if (error instanceof TypeError) throw new RequestError("invalid-json", "the request body is not valid UTF-8");
+      throw error;
+    }
+  };
+}
+
+function requireJsonContentType(ctx: Context): void {
+  const header = ctx.get("Content-Type");
+  if (!header) throw new RequestError("unsupported-media-type", "send the body with Content-Type: application/json");
+  const mediaType = header.split(";", 1)[0].trim().toLowerCase();
+  if (!JSON_MEDIA_TYPE.test(mediaType)) {
+    throw new RequestError("unsupported-media-type", `Content-Type ${header} is not supported; use application/json`);
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(header)?.[1];
+  if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
+    throw new RequestError("unsupported-media-type", `charset ${charset} is not supported; JSON is UTF-8`);
+  }
+}
+
+function bodyError(error: unknown, maxBytes: number): unknown {
+  const status = (error as { status?: unknown }).status;
+  const code = (error as { code?: unknown }).code;
+  if (status === 413) return new RequestError("payload-too-large", `the request body exceeds ${maxBytes} bytes`);
+  if (status === 415) return new RequestError("unsupported-media-type", (error as Error).message);
+  if (status === 400) return new RequestError("invalid-body", (error as Error).message);
+  if (typeof code === "string" && code.startsWith("Z_")) {
+    return new RequestError("invalid-body", "the request body could not be decompressed");
+  }
+  return error;
+}

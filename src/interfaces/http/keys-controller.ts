@@ -1,0 +1,202 @@
+import type { Context } from "koa";
+import { Readable } from "node:stream";
+import { inject, injectable } from "tsyringe";
+import { DeleteValue } from "../../application/delete-value";
+import { DeleteValues } from "../../application/delete-values";
+import { GetValue } from "../../application/get-value";
+import { ListValues } from "../../application/list-values";
+import { PutValue } from "../../application/put-value";
+import { PutValues } from "../../application/put-values";
+import { DomainError } from "../../domain/domain-error";
+import { KeyPattern } from "../../domain/key-pattern";
+import type { StoredEntry, WriteResult } from "../../domain/stored-entry";
+import type { AppConfig } from "../../infrastructure/config/config";
+import type { Metrics } from "../../infrastructure/metrics/metrics";
+import { TOKENS } from "../../tokens";
+import { createJsonBodyReader, type JsonBodyReader } from "./json-body";
+import { compactJson, JsonSyntaxError, objectMembers } from "./lossless-json";
+import { etagOf, matchFails, noneMatchHits, rejectConditions, writeConditionFrom } from "./preconditions";
+import { RequestError } from "./request-error";
+import { keyFromPath, parseDigits, parseQuery } from "./request-target";
+
+const KEY_PREFIX = "/keys/";
+/** Response header with the absolute expiry of a key that has one (ISO-8601 UTC, milliseconds). */
+export const EXPIRES_AT_HEADER = "Expires-At";
+const STREAM_CHUNK_CHARS = 64 * 1024;
+
+/** HTTP adapter for the /keys resource: translates requests to use cases and results to responses. */
+@injectable()
+export class KeysController {
+  private readonly readBody: JsonBodyReader;
+
+  constructor(
+    @inject(GetValue) private readonly getValue: GetValue,
+    @inject(PutValue) private readonly putValue: PutValue,
+    @inject(PutValues) private readonly putValues: PutValues,
+    @inject(DeleteValue) private readonly deleteValue: DeleteValue,
+    @inject(DeleteValues) private readonly deleteValues: DeleteValues,
+    @inject(ListValues) private readonly listValues: ListValues,
+    @inject(TOKENS.Metrics) private readonly metrics: Metrics,
+    @inject(TOKENS.Config) config: AppConfig,
+  ) {
+    this.readBody = createJsonBodyReader(config.maxBodyBytes);
+  }
+
+  /** GET and HEAD /keys/{key} */
+  readonly get = async (ctx: Context): Promise<void> => {
+    parseQuery(ctx.querystring, []);
+    const entry = await this.getValue.execute(keyFromPath(ctx.path, KEY_PREFIX));
+    if (entry === null) {
+      this.metrics.operations.inc({ operation: "get", outcome: "miss" });
+      throw new DomainError("key-not-found", "no live key with this name");
+    }
+    this.metrics.operations.inc({ operation: "get", outcome: "hit" });
+    setEntityHeaders(ctx, entry.version, entry.expiresAt);
+    if (matchFails(ctx.get("If-Match") || undefined, entry.version)) {
+      throw new DomainError("precondition-failed", "If-Match does not match the current ETag");
+    }
+    if (noneMatchHits(ctx.get("If-None-Match") || undefined, entry.version)) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.body = entry.value;
+    ctx.type = "application/json";
+  };
+
+  /** PUT /keys/{key} */
+  readonly put = async (ctx: Context): Promise<void> => {
+    const key = keyFromPath(ctx.path, KEY_PREFIX);
+    const ttl = ttlFrom(parseQuery(ctx.querystring, ["expire_in"]));
+    const condition = writeConditionFrom(header(ctx, "If-Match"), header(ctx, "If-None-Match"), true);
+    const value = parseJson(await this.readBody(ctx), compactJson);
+    const outcome = await this.putValue.execute({ key, value }, ttl, condition);
+    if (outcome === "precondition-failed") {
+      this.metrics.operations.inc({ operation: "put", outcome: "precondition_failed" });
+      throw new DomainError("precondition-failed", "the key's current state does not satisfy If-Match / If-None-Match");
+    }
+    this.countWrite(outcome);
+    setEntityHeaders(ctx, outcome.version, outcome.expiresAt);
+    if (outcome.created) ctx.set("Location", ctx.path);
+    ctx.status = outcome.created ? 201 : 200;
+    ctx.body = writeView(outcome);
+  };
+
+  /** DELETE /keys/{key} */
+  readonly delete = async (ctx: Context): Promise<void> => {
+    const key = keyFromPath(ctx.path, KEY_PREFIX);
+    parseQuery(ctx.querystring, []);
+    const condition = writeConditionFrom(header(ctx, "If-Match"), header(ctx, "If-None-Match"), false);
+    const outcome = await this.deleteValue.execute(key, condition);
+    if (outcome === "absent") {
+      this.metrics.operations.inc({ operation: "delete", outcome: "not_found" });
+      throw new DomainError("key-not-found", "no live key with this name");
+    }
+    if (outcome === "precondition-failed") {
+      this.metrics.operations.inc({ operation: "delete", outcome: "precondition_failed" });
+      throw new DomainError("precondition-failed", "If-Match does not match a live key's current ETag");
+    }
+    this.metrics.operations.inc({ operation: "delete", outcome: "deleted" });
+    ctx.status = 204;
+  };
+
+  /** PUT /keys: several keys, atomically. */
+  readonly putMany = async (ctx: Context): Promise<void> => {
+    const ttl = ttlFrom(parseQuery(ctx.querystring, ["expire_in"]));
+    rejectConditions(header(ctx, "If-Match"), header(ctx, "If-None-Match"), "PUT /keys (use PUT /keys/{key})");
+    const members = parseJson(await this.readBody(ctx), objectMembers);
+    if (members === null) throw new RequestError("invalid-body", 'the body must be a JSON object such as {"key": <any JSON value>}');
+    if (members.length === 0) throw new RequestError("invalid-body", "the body must hold at least one key");
+    const results = await this.putValues.execute(
+      members.map((member) => ({ key: member.name, value: member.value })),
+      ttl,
+    );
+    for (const result of results) this.countWrite(result);
+    ctx.status = results.some((result) => result.created) ? 201 : 200;
+    ctx.body = { keys: results.map(writeView) };
+  };
+
+  /** GET and HEAD /keys: every live entry (or a page, or those matching a filter) as one JSON object, streamed. */
+  readonly list = async (ctx: Context): Promise<void> => {
+    const query = parseQuery(ctx.querystring, ["filter", "limit", "after"]);
+    const pattern = patternFrom(query);
+    const limitText = query.get("limit");
+    const limit = limitText === undefined ? null : parseDigits("limit", limitText, "invalid-page", "from 1 to 10000");
+    const listing = await this.listValues.execute({ pattern, after: query.get("after") ?? null, limit });
+    this.metrics.operations.inc({ operation: "list", outcome: "listed" });
+    if (listing.nextAfter !== null && limit !== null) {
+      ctx.set("Link", `<${nextPageLink(ctx.path, pattern, limit, listing.nextAfter)}>; rel="next"`);
+    }
+    ctx.body = Readable.from(jsonObjectText(listing.entries));
+    ctx.type = "application/json";
+  };
+
+  /** DELETE /keys: every key, or those matching a filter. */
+  readonly deleteMany = async (ctx: Context): Promise<void> => {
+    const pattern = patternFrom(parseQuery(ctx.querystring, ["filter"]));
+    rejectConditions(header(ctx, "If-Match"), header(ctx, "If-None-Match"), "DELETE /keys");
+    await this.deleteValues.execute(pattern);
+    this.metrics.operations.inc({ operation: "delete_many", outcome: "deleted" });
+    ctx.status = 204;
+  };
+
+  private countWrite(result: WriteResult): void {
+    this.metrics.operations.inc({ operation: "put", outcome: result.created ? "created" : "replaced" });
+  }
+}
+
+function header(ctx: Context, name: string): string | undefined {
+  return ctx.get(name) || undefined;
+}
+
+function ttlFrom(query: Map<string, string>): number | null {
+  const text = query.get("expire_in");
+  return text === undefined ? null : parseDigits("expire_in", text, "invalid-expiry", "from 1 to 315360000 seconds");
+}
+
+function patternFrom(query: Map<string, string>): KeyPattern | null {
+  const filter = query.get("filter");
+  return filter === undefined ? null : KeyPattern.parse(filter);
+}
+
+function parseJson<T>(text: string, parse: (text: string) => T): T {
+  try {
+    return parse(text);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) throw new RequestError("invalid-json", `the body is not valid JSON: ${error.message}`);
+    throw error;
+  }
+}
+
+function setEntityHeaders(ctx: Context, version: string, expiresAt: number | null): void {
+  ctx.set("ETag", etagOf(version));
+  if (expiresAt !== null) ctx.set(EXPIRES_AT_HEADER, new Date(expiresAt).toISOString());
+}
+
+function writeView(result: WriteResult): Record<string, unknown> {
+  return {
+    key: result.key,
+    created: result.created,
+    etag: etagOf(result.version),
+    expires_at: result.expiresAt === null ? null : new Date(result.expiresAt).toISOString(),
+  };
+}
+
+function nextPageLink(path: string, pattern: KeyPattern | null, limit: number, after: string): string {
+  const filter = pattern === null ? "" : `filter=${encodeURIComponent(pattern.source)}&`;
+  return `${path}?${filter}limit=${limit}&after=${encodeURIComponent(after)}`;
+}
+
+/** The entries as the text of one JSON object, in chunks of about 64 KiB. */
+async function* jsonObjectText(entries: AsyncIterable<StoredEntry>): AsyncGenerator<string> {
+  let chunk = "{";
+  let separator = "";
+  for await (const entry of entries) {
+    chunk += separator + JSON.stringify(entry.key) + ":" + entry.value;
+    separator = ",";
+    if (chunk.length >= STREAM_CHUNK_CHARS) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  yield chunk + "}";
+}

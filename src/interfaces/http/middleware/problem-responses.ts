@@ -1,0 +1,34 @@
+import type { Middleware } from "koa";
+import { errorFields, type Logger } from "../../../infrastructure/logging/logger";
+import { problemCodeOf, sendProblem } from "../problem-response";
+
+/**
+ * Turns every failure into an RFC 9457 problem response: known errors by
+ * their code (the one table in problem-catalog.ts), anything else as a 500
+ * that is logged with its stack and request id and reveals nothing to the
+ * client. Also gives the router's bare 404/405/501 a problem body (the 405
+ * keeps the router's Allow header).
+ */
+export function problemResponses(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const code = problemCodeOf(error);
+      if (code === null) {
+        logger.error("unexpected error", { request_id: ctx.state.requestId, ...errorFields(error) });
+        sendProblem(ctx, "internal-error", "the server failed to handle this request; quote the request_id when reporting it");
+        return;
+      }
+      if (code === "storage-unavailable") {
+        logger.warn("storage unavailable", { request_id: ctx.state.requestId, ...errorFields((error as Error).cause ?? error) });
+      }
+      sendProblem(ctx, code, (error as Error).message);
+      return;
+    }
+    if (ctx.body !== undefined && ctx.body !== null) return;
+    if (ctx.status === 404) sendProblem(ctx, "route-not-found", `no route for ${ctx.method} ${ctx.path}`);
+    else if (ctx.status === 405) sendProblem(ctx, "method-not-allowed", `${ctx.method} is not allowed here; see the Allow header`);
+    else if (ctx.status === 501) sendProblem(ctx, "not-implemented", `method ${ctx.method} is not implemented`);
+  };
+}

@@ -1,0 +1,41 @@
+import type { DomainErrorCode } from "../../domain/domain-error";
+import type { RequestErrorCode } from "./request-error";
+
+export type ProblemCode = DomainErrorCode | RequestErrorCode | "internal-error";
+
+export interface ProblemType {
+  readonly status: number;
+  readonly title: string;
+}
+
+/**
+ * The one table from error codes to HTTP statuses. Problem bodies (RFC 9457)
+ * carry `type: "urn:kv:problem:<code>"`, so clients can branch on the code
+ * without parsing titles or details.
+ */
+export const PROBLEMS: Readonly<Record<ProblemCode, ProblemType>> = {
+  "invalid-key": { status: 400, title: "Invalid key" },
+  "invalid-filter": { status: 400, title: "Invalid filter" },
+  "invalid-expiry": { status: 400, title: "Invalid expire_in" },
+  "invalid-page": { status: 400, title: "Invalid paging parameters" },
+  "invalid-json": { status: 400, title: "Malformed JSON" },
+  "invalid-body": { status: 400, title: "Invalid request body" },
+  "invalid-query": { status: 400, title: "Invalid query string" },
+  "invalid-header": { status: 400, title: "Invalid header" },
+  "bad-request": { status: 400, title: "Malformed HTTP request" },
+  "key-not-found": { status: 404, title: "Key not found" },
+  "route-not-found": { status: 404, title: "Not found" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
+  "request-timeout": { status: 408, title: "Request timeout" },
+  "precondition-failed": { status: 412, title: "Precondition failed" },
+  "payload-too-large": { status: 413, title: "Request body too large" },
+  "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "headers-too-large": { status: 431, title: "Request header fields too large" },
+  "internal-error": { status: 500, title: "Internal server error" },
+  "not-implemented": { status: 501, title: "Not implemented" },
+  "storage-unavailable": { status: 503, title: "Storage unavailable" },
+};
+
+export function problemTypeUri(code: ProblemCode): string {
+  return `urn:kv:problem:${code}`;
+}

@@ -1,0 +1,24 @@
+/** Codes for requests the HTTP layer rejects before they reach a use case. */
+export type RequestErrorCode =
+  | "invalid-json"
+  | "invalid-body"
+  | "invalid-query"
+  | "invalid-header"
+  | "unsupported-media-type"
+  | "payload-too-large"
+  | "route-not-found"
+  | "method-not-allowed"
+  | "not-implemented"
+  | "bad-request"
+  | "request-timeout"
+  | "headers-too-large";
+
+export class RequestError extends Error {
+  constructor(
+    readonly code: RequestErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RequestError";
+  }
+}

@@ -1,0 +1,283 @@
+import { expect } from "chai";
+import { KeyPattern } from "../../src/domain/key-pattern";
+import type { KeyRange, KeyValueRepository } from "../../src/domain/key-value-repository";
+import type { NewEntry } from "../../src/domain/stored-entry";
+
+export interface RepositoryHarness {
+  readonly repository: KeyValueRepository;
+  /** Removes every key. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 0, 1);
+const ALL: KeyRange = { pattern: null, after: null, through: null };
+
+const entries = (...pairs: [string, string][]): NewEntry[] => pairs.map(([key, value]) => ({ key, value }));
+const matching = (source: string): KeyRange => ({ pattern: KeyPattern.parse(source), after: null, through: null });
+
+/**
+ * The behaviour every KeyValueRepository adapter must have. Run against the
+ * in-memory adapter, PGlite and a PostgreSQL server; an adapter that passes
+ * is interchangeable with the others.
+ */
+export function describeRepositoryContract(adapter: string, open: () => Promise<RepositoryHarness>): void {
+  describe(`KeyValueRepository contract: ${adapter}`, function () {
+    let harness: RepositoryHarness;
+    let repo: KeyValueRepository;
+
+    before(async function () {
+      harness = await open();
+      repo = harness.repository;
+    });
+    after(async () => harness?.close());
+    beforeEach(async () => harness.reset());
+
+    async function keys(range: KeyRange = ALL, now = T0): Promise<string[]> {
+      return (await repo.list(range, 10_000, now)).map((entry) => entry.key);
+    }
+
+    describe("reads and writes", () => {
+      it("returns null for a key that was never written", async () => {
+        expect(await repo.get("missing", T0)).to.equal(null);
+      });
+
+      it("creates keys and reads back value, version and expiry", async () => {
+        const results = await repo.putMany(entries(["a", "1"], ["b", '{"x":[true,null]}']), null, T0);
+        expect(results.map((r) => [r.key, r.created, r.expiresAt])).to.deep.equal([
+          ["a", true, null],
+          ["b", true, null],
+        ]);
+        const b = await repo.get("b", T0);
+        expect(b).to.deep.include({ key: "b", value: '{"x":[true,null]}', expiresAt: null });
+        expect(b?.version).to.equal(results[1].version);
+      });
+
+      it("stores the JSON text exactly: huge numbers, escapes, unicode", async () => {
+        const values = ["12345678901234567890", "1e400", '"a\\u0000b"', '"\\ud83d\\ude00 😀 é"', "-0.0", "[[[[[[]]]]]]"];
+        await repo.putMany(values.map((value, i) => ({ key: `k${i}`, value })), null, T0);
+        for (const [i, value] of values.entries()) expect((await repo.get(`k${i}`, T0))?.value).to.equal(value);
+      });
+
+      it("replacing a key reports created=false and issues a new version", async () => {
+        const [first] = await repo.putMany(entries(["a", "1"]), null, T0);
+        const [second] = await repo.putMany(entries(["a", "2"]), null, T0);
+        expect(second.created).to.equal(false);
+        expect(second.version).to.not.equal(first.version);
+        expect((await repo.get("a", T0))?.value).to.equal("2");
+      });
+
+      it("never reuses a version, even after delete and re-create", async () => {
+        const [first] = await repo.putMany(entries(["a", "1"]), null, T0);
+        await repo.deleteIf("a", { kind: "none" }, T0);
+        const [again] = await repo.putMany(entries(["a", "1"]), null, T0);
+        expect(again.version).to.not.equal(first.version);
+        expect(again.created).to.equal(true);
+      });
+
+      it("returns write results in code-point order of keys", async () => {
+        const results = await repo.putMany(entries(["a", "1"], ["b", "2"], ["é", "3"], ["😀", "4"]), null, T0);
+        expect(results.map((r) => r.key)).to.deep.equal(["a", "b", "é", "😀"]);
+      });
+
+      it("multi-key writes are atomic to readers", async () => {
+        const writers = Array.from({ length: 30 }, (_, i) => repo.putMany(entries(["x", String(i)], ["y", String(i)]), null, T0));
+        const readers = Array.from({ length: 30 }, () => repo.list(ALL, 10, T0));
+        const [, lists] = await Promise.all([Promise.all(writers), Promise.all(readers)]);
+        for (const list of lists) {
+          if (list.length === 0) continue;
+          expect(list.map((e) => e.key)).to.deep.equal(["x", "y"]);
+          expect(list[0].value).to.equal(list[1].value);
+        }
+      });
+    });
+
+    describe("expiry", () => {
+      it("a key is live until 1 ms before its expiry and absent from the expiry on", async () => {
+        await repo.putMany(entries(["t", "1"]), T0 + 1000, T0);
+        expect((await repo.get("t", T0 + 999))?.expiresAt).to.equal(T0 + 1000);
+        expect(await repo.get("t", T0 + 1000)).to.equal(null);
+        expect(await repo.get("t", T0 + 1001)).to.equal(null);
+      });
+
+      it("an expired key is absent from listings, filters and paging", async () => {
+        await repo.putMany(entries(["a", "1"], ["c", "3"]), null, T0);
+        await repo.putMany(entries(["b", "2"]), T0 + 10, T0);
+        expect(await keys(ALL, T0 + 9)).to.deep.equal(["a", "b", "c"]);
+        expect(await keys(ALL, T0 + 10)).to.deep.equal(["a", "c"]);
+        expect(await keys(matching("b$"), T0 + 10)).to.deep.equal([]);
+        expect(await repo.keysAt(ALL, 1, T0 + 10)).to.deep.equal(["c"]);
+      });
+
+      it("writing an expired key again is a create", async () => {
+        await repo.putMany(entries(["a", "1"]), T0 + 10, T0);
+        const [result] = await repo.putMany(entries(["a", "2"]), null, T0 + 10);
+        expect(result.created).to.equal(true);
+      });
+
+      it("writing a live key with an expiry in the future is a replace", async () => {
+        await repo.putMany(entries(["a", "1"]), T0 + 10, T0);
+        const [result] = await repo.putMany(entries(["a", "2"]), T0 + 20, T0 + 9);
+        expect(result.created).to.equal(false);
+      });
+
+      it("a write without expiry makes the key persistent again", async () => {
+        await repo.putMany(entries(["a", "1"]), T0 + 10, T0);
+        await repo.putMany(entries(["a", "2"]), null, T0 + 5);
+        expect(await repo.get("a", T0 + 1_000_000)).to.deep.include({ value: "2", expiresAt: null });
+      });
+
+      it("deleting an expired key finds nothing", async () => {
+        await repo.putMany(entries(["a", "1"]), T0 + 10, T0);
+        expect(await repo.deleteIf("a", { kind: "none" }, T0 + 10)).to.equal(false);
+      });
+
+      it("purges expired keys in bounded batches and leaves live ones", async () => {
+        await repo.putMany(entries(["e1", "1"], ["e2", "2"], ["e3", "3"]), T0 + 10, T0);
+        await repo.putMany(entries(["later", "4"]), T0 + 100, T0);
+        await repo.putMany(entries(["forever", "5"]), null, T0);
+        expect(await repo.purgeExpired(T0 + 10, 2)).to.equal(2);
+        expect(await repo.purgeExpired(T0 + 10, 2)).to.equal(1);
+        expect(await repo.purgeExpired(T0 + 10, 2)).to.equal(0);
+        expect(await keys(ALL, T0)).to.deep.equal(["forever", "later"]);
+      });
+
+      it("does not purge a key that was rewritten without expiry", async () => {
+        await repo.putMany(entries(["a", "1"]), T0 + 10, T0);
+        await repo.putMany(entries(["a", "2"]), null, T0 + 5);
+        expect(await repo.purgeExpired(T0 + 1000, 10)).to.equal(0);
+        expect((await repo.get("a", T0 + 1000))?.value).to.equal("2");
+      });
+    });
+
+    describe("ordering and ranges", () => {
+      it("lists in Unicode code-point order, astral characters after U+FFFD", async () => {
+        const shuffled = ["😀", "é", "a", "\uFFFD", "B", "\uE000", "z", "a\u0001", "", "aa"].filter((k) => k !== "");
+        await repo.putMany(
+          shuffled.map((key) => ({ key, value: "0" })),
+          null,
+          T0,
+        );
+        expect(await keys()).to.deep.equal(["B", "a", "a\u0001", "aa", "z", "é", "\uE000", "\uFFFD", "😀"]);
+      });
+
+      it("pages with an exclusive cursor and an inclusive upper bound", async () => {
+        await repo.putMany(entries(["a", "1"], ["b", "2"], ["c", "3"], ["d", "4"]), null, T0);
+        expect(await keys({ pattern: null, after: "a", through: "c" })).to.deep.equal(["b", "c"]);
+        expect((await repo.list({ pattern: null, after: "a", through: null }, 2, T0)).map((e) => e.key)).to.deep.equal(["b", "c"]);
+        expect(await repo.keysAt(ALL, 1, T0)).to.deep.equal(["b", "c"]);
+        expect(await repo.keysAt(ALL, 3, T0)).to.deep.equal(["d"]);
+        expect(await repo.keysAt(ALL, 4, T0)).to.deep.equal([]);
+        expect(await repo.keysAt({ pattern: null, after: "b", through: null }, 0, T0)).to.deep.equal(["c", "d"]);
+      });
+    });
+
+    describe("wildcard filters", () => {
+      const stored = ["wod", "word", "world", "sword", "words", "Word", "w%d", "w_d", "wxd", "a$b", "a\\b", "a*b", "a?b", "a.b", "a[b", "a'b", "ab"];
+
+      beforeEach(async () => {
+        await repo.putMany(
+          stored.map((key) => ({ key, value: "0" })),
+          null,
+          T0,
+        );
+      });
+
+      const cases: [string, string[]][] = [
+        ["wo$d", ["wod", "word", "world"]],
+        ["w$d", ["w%d", "w_d", "wod", "word", "world", "wxd"]],
+        ["w%d", ["w%d"]],
+        ["w_d", ["w_d"]],
+        ["word", ["word"]],
+        ["Wo$", ["Word"]],
+        ["$ord$", ["Word", "sword", "word", "words"]],
+        ["a\\$b", ["a$b"]],
+        ["a\\\\b", ["a\\b"]],
+        ["a\\b", ["a\\b"]],
+        ["a*b", ["a*b"]],
+        ["a?b", ["a?b"]],
+        ["a.b", ["a.b"]],
+        ["a[b", ["a[b"]],
+        ["a'b", ["a'b"]],
+        ["a$", ["a$b", "a'b", "a*b", "a.b", "a?b", "a[b", "a\\b", "ab"]],
+        ["$", [...stored].sort((x, y) => (x < y ? -1 : 1))],
+        ["zzz$", []],
+      ];
+      for (const [pattern, expected] of cases) {
+        it(`filter ${JSON.stringify(pattern)} lists exactly ${expected.length} keys`, async () => {
+          expect(await keys(matching(pattern))).to.deep.equal(expected);
+        });
+      }
+
+      it("deletes only the keys a filter matches", async () => {
+        expect(await repo.deleteMatching(KeyPattern.parse("wo$d"))).to.equal(3);
+        expect(await keys(matching("w$"))).to.deep.equal(["w%d", "w_d", "words", "wxd"]);
+      });
+
+      it("deletes every key when there is no filter", async () => {
+        expect(await repo.deleteMatching(null)).to.equal(stored.length);
+        expect(await keys()).to.deep.equal([]);
+      });
+    });
+
+    describe("conditional writes", () => {
+      it("absent: creates a missing key, refuses a live one, re-creates an expired one", async () => {
+        const created = await repo.putIf({ key: "a", value: "1" }, null, { kind: "absent" }, T0);
+        expect(created?.created).to.equal(true);
+        expect(await repo.putIf({ key: "a", value: "2" }, null, { kind: "absent" }, T0)).to.equal(null);
+        await repo.putMany(entries(["b", "1"]), T0 + 10, T0);
+        expect((await repo.putIf({ key: "b", value: "2" }, null, { kind: "absent" }, T0 + 10))?.created).to.equal(true);
+        expect((await repo.get("a", T0))?.value).to.equal("1");
+      });
+
+      it("version-in: replaces only when the current version is listed", async () => {
+        const [v1] = await repo.putMany(entries(["a", "1"]), null, T0);
+        expect(await repo.putIf({ key: "a", value: "x" }, null, { kind: "version-in", versions: ["999999"] }, T0)).to.equal(null);
+        expect(await repo.putIf({ key: "a", value: "x" }, null, { kind: "version-in", versions: ["not-a-version"] }, T0)).to.equal(null);
+        const v2 = await repo.putIf({ key: "a", value: "2" }, null, { kind: "version-in", versions: ["1234", v1.version] }, T0);
+        expect(v2).to.deep.include({ key: "a", created: false });
+        expect(v2?.version).to.not.equal(v1.version);
+        expect(await repo.putIf({ key: "a", value: "3" }, null, { kind: "version-in", versions: [v1.version] }, T0)).to.equal(null);
+        expect((await repo.get("a", T0))?.value).to.equal("2");
+      });
+
+      it("version-in and present fail on absent and expired keys", async () => {
+        const [v1] = await repo.putMany(entries(["a", "1"]), T0 + 10, T0);
+        expect(await repo.putIf({ key: "a", value: "2" }, null, { kind: "version-in", versions: [v1.version] }, T0 + 10)).to.equal(null);
+        expect(await repo.putIf({ key: "a", value: "2" }, null, { kind: "present" }, T0 + 10)).to.equal(null);
+        expect(await repo.putIf({ key: "zz", value: "2" }, null, { kind: "present" }, T0)).to.equal(null);
+        expect(await repo.get("zz", T0)).to.equal(null);
+      });
+
+      it("present: replaces a live key and sets the new expiry", async () => {
+        await repo.putMany(entries(["a", "1"]), null, T0);
+        const result = await repo.putIf({ key: "a", value: "2" }, T0 + 50, { kind: "present" }, T0);
+        expect(result).to.deep.include({ created: false, expiresAt: T0 + 50 });
+        expect(await repo.get("a", T0 + 50)).to.equal(null);
+      });
+
+      it("exactly one of many concurrent compare-and-set writes wins", async () => {
+        const [v1] = await repo.putMany(entries(["a", "0"]), null, T0);
+        const attempts = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => repo.putIf({ key: "a", value: String(i + 1) }, null, { kind: "version-in", versions: [v1.version] }, T0)),
+        );
+        const winners = attempts.filter((attempt) => attempt !== null);
+        expect(winners).to.have.length(1);
+        expect((await repo.get("a", T0))?.version).to.equal(winners[0]?.version);
+      });
+
+      it("deletes only when the condition holds", async () => {
+        const [v1] = await repo.putMany(entries(["a", "1"]), null, T0);
+        expect(await repo.deleteIf("a", { kind: "version-in", versions: ["424242"] }, T0)).to.equal(false);
+        expect(await repo.deleteIf("a", { kind: "version-in", versions: [v1.version] }, T0)).to.equal(true);
+        expect(await repo.deleteIf("a", { kind: "none" }, T0)).to.equal(false);
+        await repo.putMany(entries(["b", "1"]), null, T0);
+        expect(await repo.deleteIf("b", { kind: "present" }, T0)).to.equal(true);
+      });
+    });
+
+    it("reports ready", async () => {
+      await repo.checkReady();
+    });
+  });
+}

@@ -1,0 +1,27 @@
+import { Client } from "pg";
+
+/**
+ * The PostgreSQL server for tests: TEST_DATABASE_URL. When it is unset the
+ * PostgreSQL suites skip (their titles say so), unless REQUIRE_POSTGRES=1,
+ * which turns a missing database into a failure - CI sets both.
+ */
+export function postgresTestUrl(): string | null {
+  const url = process.env.TEST_DATABASE_URL?.trim() || null;
+  if (url === null && process.env.REQUIRE_POSTGRES === "1") {
+    throw new Error("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
+  }
+  return url;
+}
+
+export const POSTGRES_SKIP_REASON = "skipped: set TEST_DATABASE_URL to run against PostgreSQL";
+
+/** Drops everything the service creates, so the next start migrates from scratch. */
+export async function resetPostgres(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("DROP TABLE IF EXISTS kv_entries, kv_schema_migrations; DROP SEQUENCE IF EXISTS kv_version_seq;");
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, type AppConfig } from "../../src/infrastructure/config/config";
+import { createLogger } from "../../src/infrastructure/logging/logger";
+import { Metrics } from "../../src/infrastructure/metrics/metrics";
+import { openStorage } from "../../src/infrastructure/storage/open-storage";
+import type { Storage } from "../../src/infrastructure/storage/storage";
+import { FakeClock } from "./fake-clock";
+
+/** A configuration as the service would read it from these environment variables, quiet by default. */
+export function testConfig(env: Record<string, string> = {}): AppConfig {
+  return loadConfig({ LOG_LEVEL: "silent", PORT: "0", HOST: "127.0.0.1", SWEEP_INTERVAL_SECONDS: "0", ...env });
+}
+
+/** A fresh temporary directory, removed by the returned function. */
+export function temporaryDirectory(prefix = "kv-test-"): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Opens storage exactly as the service does (lock, connect, migrate). */
+export function openTestStorage(config: AppConfig): Promise<Storage> {
+  return openStorage({
+    config,
+    clock: new FakeClock(),
+    logger: createLogger("silent"),
+    metrics: new Metrics({ version: "test", storage: config.storage }),
+  });
+}
