@@ -10,7 +10,7 @@ export class GetValue {
   ) {}
 
   /** The live entry, or null when the key is absent or expired. */
-  execute(key: string): Promise<StoredEntry | null> {
+  async execute(key: string): Promise<StoredEntry | null> {
     return this.repository.get(validateKey(key), this.clock.now());
   }
 }

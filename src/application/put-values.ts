@@ -16,7 +16,7 @@ export class PutValues {
    * Stores every entry atomically with one TTL (null makes the keys persistent,
    * clearing any earlier TTL). Results are in code-point order of keys.
    */
-  execute(entries: readonly NewEntry[], ttlSeconds: number | null): Promise<WriteResult[]> {
+  async execute(entries: readonly NewEntry[], ttlSeconds: number | null): Promise<WriteResult[]> {
     if (entries.length === 0) throw new DomainError("invalid-key", "at least one key is required");
     for (const entry of entries) validateKey(entry.key);
     // Writing in one global key order means two concurrent multi-key writes

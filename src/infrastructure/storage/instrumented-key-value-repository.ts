@@ -10,28 +10,26 @@ type Operation = keyof KeyValueRepository;
  * and gives every adapter the same instrumentation.
  */
 export function instrumentRepository(inner: KeyValueRepository, metrics: Metrics): KeyValueRepository {
-  const wrap =
-    <A extends unknown[], R>(operation: Operation, call: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const stop = metrics.storageDuration.startTimer({ operation });
-      try {
-        return await call.apply(inner, args);
-      } catch (error) {
-        metrics.storageErrors.inc({ operation, kind: error instanceof StorageUnavailableError ? "unavailable" : "error" });
-        throw error;
-      } finally {
-        stop();
-      }
-    };
+  const observe = async <R>(operation: Operation, call: () => Promise<R>): Promise<R> => {
+    const stop = metrics.storageDuration.startTimer({ operation });
+    try {
+      return await call();
+    } catch (error) {
+      metrics.storageErrors.inc({ operation, kind: error instanceof StorageUnavailableError ? "unavailable" : "error" });
+      throw error;
+    } finally {
+      stop();
+    }
+  };
   return {
-    get: wrap("get", inner.get),
-    putMany: wrap("putMany", inner.putMany),
-    putIf: wrap("putIf", inner.putIf),
-    deleteIf: wrap("deleteIf", inner.deleteIf),
-    deleteMatching: wrap("deleteMatching", inner.deleteMatching),
-    list: wrap("list", inner.list),
-    keysAt: wrap("keysAt", inner.keysAt),
-    purgeExpired: wrap("purgeExpired", inner.purgeExpired),
-    checkReady: wrap("checkReady", inner.checkReady),
+    get: (...args) => observe("get", () => inner.get(...args)),
+    putMany: (...args) => observe("putMany", () => inner.putMany(...args)),
+    putIf: (...args) => observe("putIf", () => inner.putIf(...args)),
+    deleteIf: (...args) => observe("deleteIf", () => inner.deleteIf(...args)),
+    deleteMatching: (...args) => observe("deleteMatching", () => inner.deleteMatching(...args)),
+    list: (...args) => observe("list", () => inner.list(...args)),
+    keysAt: (...args) => observe("keysAt", () => inner.keysAt(...args)),
+    purgeExpired: (...args) => observe("purgeExpired", () => inner.purgeExpired(...args)),
+    checkReady: () => observe("checkReady", () => inner.checkReady()),
   };
 }

@@ -126,7 +126,11 @@ export class KeysController {
     if (listing.nextAfter !== null && limit !== null) {
       ctx.set("Link", `<${nextPageLink(ctx.path, pattern, limit, listing.nextAfter)}>; rel="next"`);
     }
-    ctx.body = Readable.from(jsonObjectText(listing.entries));
+    // Read the first chunk before committing to a 200, so that storage
+    // failing on the first read still gets a proper problem response.
+    const text = jsonObjectText(listing.entries);
+    const first = await text.next();
+    ctx.body = Readable.from(prepend(first, text));
     ctx.type = "application/json";
   };
 
@@ -184,6 +188,12 @@ function writeView(result: WriteResult): Record<string, unknown> {
 function nextPageLink(path: string, pattern: KeyPattern | null, limit: number, after: string): string {
   const filter = pattern === null ? "" : `filter=${encodeURIComponent(pattern.source)}&`;
   return `${path}?${filter}limit=${limit}&after=${encodeURIComponent(after)}`;
+}
+
+async function* prepend(first: IteratorResult<string>, rest: AsyncGenerator<string>): AsyncGenerator<string> {
+  if (first.done) return;
+  yield first.value;
+  yield* rest;
 }
 
 /** The entries as the text of one JSON object, in chunks of about 64 KiB. */

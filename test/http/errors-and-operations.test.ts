@@ -1,0 +1,134 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import sinon from "sinon";
+import { StorageUnavailableError } from "../../src/domain/domain-error";
+import type { Storage } from "../../src/infrastructure/storage/storage";
+import { TOKENS } from "../../src/tokens";
+import { rawHttp } from "../support/api-client";
+import { startTestService, type TestService } from "../support/test-service";
+
+describe("HTTP errors, request ids, logs and operational endpoints", () => {
+  let t: TestService;
+  let storage: Storage;
+  before(async () => {
+    t = await startTestService();
+    storage = t.service.container.resolve(TOKENS.Storage);
+  });
+  after(() => t.stop());
+  afterEach(() => sinon.restore());
+
+  it("answers unknown paths with a 404 problem", async () => {
+    const response = await t.api.get("/nope");
+    expect(response.json()).to.deep.include({ type: "urn:kv:problem:route-not-found", status: 404 });
+    expect((await t.api.get("/KEYS")).status).to.equal(404);
+  });
+
+  it("answers a known path with an unsupported method with 405, an Allow header and a problem body", async () => {
+    const response = await t.api.request("POST", "/keys");
+    expect(response.status).to.equal(405);
+    expect(response.headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE");
+    expect(response.json()).to.deep.include({ type: "urn:kv:problem:method-not-allowed" });
+    const single = await t.api.request("PATCH", "/keys/a");
+    expect(single.headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE");
+    expect((await t.api.request("DELETE", "/healthz")).headers.get("allow")).to.equal("HEAD, GET");
+  });
+
+  it("answers a method no route knows with 501", async () => {
+    const response = await t.api.request("PROPFIND", "/keys");
+    expect(response.status).to.equal(501);
+    expect(response.json()).to.deep.include({ type: "urn:kv:problem:not-implemented" });
+  });
+
+  it("answers requests Node's parser rejects with a problem body, not a bare 400", async () => {
+    const reply = await rawHttp(t.service.port, "GET /keys/\u00e9 HTTP/1.1\r\nHost: x\r\n\r\n");
+    expect(reply).to.match(/^HTTP\/1.1 400 /);
+    expect(reply).to.include("application/problem+json");
+    expect(JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4))).to.deep.include({ type: "urn:kv:problem:bad-request", status: 400 });
+  });
+
+  it("answers 503 with Retry-After when storage is unreachable", async () => {
+    sinon.stub(storage.repository, "get").rejects(new StorageUnavailableError("PostgreSQL is unreachable"));
+    const response = await t.api.get("/keys/a");
+    expect(response.status).to.equal(503);
+    expect(response.headers.get("retry-after")).to.equal("5");
+    expect(response.json()).to.deep.include({ type: "urn:kv:problem:storage-unavailable" });
+  });
+
+  it("answers an unexpected error with a 500 that hides the details and logs the stack with the request id", async () => {
+    sinon.stub(storage.repository, "get").rejects(new Error("secret internals"));
+    const response = await t.api.get("/keys/a", { "x-request-id": "trace-500" });
+    expect(response.status).to.equal(500);
+    expect(response.text).to.not.include("secret internals");
+    expect(response.json()).to.deep.include({ type: "urn:kv:problem:internal-error", request_id: "trace-500" });
+    const logged = t.logs.find((log) => log.message === "unexpected error" && log.request_id === "trace-500");
+    expect(logged?.stack).to.be.a("string").and.include("secret internals");
+  });
+
+  it("cuts the connection when storage fails in the middle of a streamed listing", async () => {
+    await t.api.put("/keys", Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${String(i).padStart(3, "0")}`, "x".repeat(500)])));
+    const list = storage.repository.list.bind(storage.repository);
+    let calls = 0;
+    sinon.stub(storage.repository, "list").callsFake(async (...args) => {
+      if (++calls === 3) throw new Error("storage died mid-stream");
+      return list(...args);
+    });
+    const response = await fetch(`${t.api.baseUrl}/keys`);
+    expect(response.status).to.equal(200);
+    const failure = await response.text().then(() => null, (error: unknown) => error);
+    expect(failure, "the client must see an incomplete body, not valid JSON").to.be.instanceOf(Error);
+    expect(t.logs.some((log) => log.message === "response failed after it started")).to.equal(true);
+  });
+
+  it("answers a listing whose first storage read fails with a problem, not a cut connection", async () => {
+    sinon.stub(storage.repository, "list").rejects(new StorageUnavailableError("PostgreSQL is unreachable"));
+    const response = await t.api.get("/keys");
+    expect(response.status).to.equal(503);
+    expect(response.json()).to.deep.include({ type: "urn:kv:problem:storage-unavailable" });
+  });
+
+  it("echoes a sane X-Request-Id and generates one otherwise", async () => {
+    expect((await t.api.get("/healthz", { "x-request-id": "abc-123" })).headers.get("x-request-id")).to.equal("abc-123");
+    const generated = (await t.api.get("/healthz", { "x-request-id": "has space" })).headers.get("x-request-id");
+    expect(generated).to.match(/^[0-9a-f-]{36}$/);
+  });
+
+  it("logs one line per request with id, method, route template, status and duration, and never values or keys", async () => {
+    await t.api.put("/keys/secret-key", '"secret-value"', { "x-request-id": "log-1" });
+    const line = t.logs.find((log) => log.message === "request" && log.request_id === "log-1");
+    expect(line).to.deep.include({ level: "info", method: "PUT", route: "/keys/:key", status: 201 });
+    expect(line?.duration_ms).to.be.a("number");
+    const everything = JSON.stringify(t.logs);
+    expect(everything).to.not.include("secret-value");
+    expect(everything).to.not.include("secret-key");
+  });
+
+  it("GET /healthz and /readyz answer 200; /readyz answers 503 when storage is not ready", async () => {
+    expect((await t.api.get("/healthz")).json()).to.deep.equal({ status: "ok" });
+    expect((await t.api.get("/readyz")).json()).to.deep.equal({ status: "ready" });
+    sinon.stub(storage.repository, "checkReady").rejects(new Error("schema is at version 0"));
+    const notReady = await t.api.get("/readyz");
+    expect(notReady.status).to.equal(503);
+    expect(notReady.json<{ detail: string }>().detail).to.include("schema is at version 0");
+    expect((await t.api.get("/healthz")).status).to.equal(200);
+  });
+
+  it("GET /metrics labels routes by template, never by key", async () => {
+    await t.api.put("/keys/some-key", "1");
+    await t.api.get("/keys/some-key");
+    await t.api.get("/keys/other-key");
+    const text = (await t.api.get("/metrics")).text;
+    expect(text).to.match(/http_requests_total\{method="GET",route="\/keys\/:key",status="200"\} \d+/);
+    expect(text).to.match(/kv_operations_total\{operation="get",outcome="miss"\} \d+/);
+    expect(text).to.match(/kv_build_info\{version="\d+\.\d+\.\d+",storage="memory"\} 1/);
+    expect(text).to.match(/kv_storage_operation_duration_seconds_bucket\{le="[^"]+",operation="get"\}/);
+    expect(text).to.include("process_cpu_seconds_total");
+    expect(text).to.not.include("some-key");
+  });
+
+  it("GET /openapi.json serves the OpenAPI 3.1 document of this version", async () => {
+    const document = (await t.api.get("/openapi.json")).json<{ openapi: string; info: { version: string } }>();
+    const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+    expect(document.openapi).to.equal("3.1.0");
+    expect(document.info.version).to.equal(version);
+  });
+});

@@ -1,0 +1,167 @@
+import { expect } from "chai";
+import sinon from "sinon";
+import { DeleteValue } from "../../../src/application/delete-value";
+import { DeleteValues } from "../../../src/application/delete-values";
+import { GetValue } from "../../../src/application/get-value";
+import { ListValues } from "../../../src/application/list-values";
+import { PurgeExpiredKeys } from "../../../src/application/purge-expired-keys";
+import { PutValue } from "../../../src/application/put-value";
+import { PutValues } from "../../../src/application/put-values";
+import { DomainError } from "../../../src/domain/domain-error";
+import { KeyPattern } from "../../../src/domain/key-pattern";
+import type { StoredEntry } from "../../../src/domain/stored-entry";
+import { InMemoryKeyValueRepository } from "../../../src/infrastructure/storage/memory/in-memory-key-value-repository";
+import { FakeClock } from "../../support/fake-clock";
+
+async function collect(entries: AsyncIterable<StoredEntry>): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const entry of entries) keys.push(entry.key);
+  return keys;
+}
+
+describe("use cases (in-memory repository, fake clock)", () => {
+  let clock: FakeClock;
+  let repository: InMemoryKeyValueRepository;
+  let put: PutValues;
+  let putOne: PutValue;
+  let get: GetValue;
+  let list: ListValues;
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    repository = new InMemoryKeyValueRepository();
+    put = new PutValues(repository, clock);
+    putOne = new PutValue(repository, clock);
+    get = new GetValue(repository, clock);
+    list = new ListValues(repository, clock, { firstRows: 2, maxRows: 3, maxBytes: 1_000_000 });
+  });
+
+  describe("PutValues", () => {
+    it("applies expire_in from the clock's now and expires exactly then", async () => {
+      const [result] = await put.execute([{ key: "a", value: "1" }], 60);
+      expect(result.expiresAt).to.equal(clock.now() + 60_000);
+      clock.advance(59_999);
+      expect(await get.execute("a")).to.not.equal(null);
+      clock.advance(1);
+      expect(await get.execute("a")).to.equal(null);
+    });
+
+    it("rejects duplicate keys, invalid keys and bad TTLs before writing anything", async () => {
+      const attempts: [() => Promise<unknown>, string][] = [
+        [() => put.execute([{ key: "a", value: "1" }, { key: "a", value: "2" }], null), "invalid-key"],
+        [() => put.execute([{ key: "ok", value: "1" }, { key: "", value: "2" }], null), "invalid-key"],
+        [() => put.execute([], null), "invalid-key"],
+        [() => put.execute([{ key: "ok", value: "1" }], 0), "invalid-expiry"],
+      ];
+      for (const [attempt, code] of attempts) {
+        const error = await attempt().then(() => null, (e: unknown) => e);
+        expect(error).to.be.instanceOf(DomainError).with.property("code", code);
+      }
+      expect(await get.execute("ok")).to.equal(null);
+    });
+
+    it("hands keys to storage in code-point order, so concurrent writers lock rows in one order", async () => {
+      const spy = sinon.spy(repository, "putMany");
+      await put.execute(
+        ["😀", "\uFFFD", "b", "a"].map((key) => ({ key, value: "0" })),
+        null,
+      );
+      expect(spy.firstCall.args[0].map((entry) => entry.key)).to.deep.equal(["a", "b", "\uFFFD", "😀"]);
+    });
+  });
+
+  describe("PutValue", () => {
+    it("reports a failed precondition without writing", async () => {
+      await put.execute([{ key: "a", value: "1" }], null);
+      expect(await putOne.execute({ key: "a", value: "2" }, null, { kind: "absent" })).to.equal("precondition-failed");
+      expect((await get.execute("a"))?.value).to.equal("1");
+    });
+
+    it("re-creating an expired key is a create", async () => {
+      await put.execute([{ key: "a", value: "1" }], 1);
+      clock.advance(1000);
+      const outcome = await putOne.execute({ key: "a", value: "2" }, null, { kind: "none" });
+      expect(outcome).to.deep.include({ created: true });
+    });
+  });
+
+  describe("DeleteValue", () => {
+    it("tells deleted, absent and precondition-failed apart", async () => {
+      const deleteOne = new DeleteValue(repository, clock);
+      const [written] = await put.execute([{ key: "a", value: "1" }], null);
+      expect(await deleteOne.execute("a", { kind: "version-in", versions: ["0"] })).to.equal("precondition-failed");
+      expect(await deleteOne.execute("a", { kind: "version-in", versions: [written.version] })).to.equal("deleted");
+      expect(await deleteOne.execute("a", { kind: "none" })).to.equal("absent");
+      expect(await deleteOne.execute("a", { kind: "present" })).to.equal("precondition-failed");
+    });
+  });
+
+  describe("DeleteValues", () => {
+    it("deletes by filter or everything", async () => {
+      await put.execute(["ab", "ac", "b"].map((key) => ({ key, value: "0" })), null);
+      const deleteMany = new DeleteValues(repository);
+      expect(await deleteMany.execute(KeyPattern.parse("a$"))).to.equal(2);
+      expect(await deleteMany.execute(null)).to.equal(1);
+    });
+  });
+
+  describe("ListValues", () => {
+    beforeEach(async () => {
+      await put.execute(["a", "b", "c", "d", "e", "f", "g"].map((key) => ({ key, value: "0" })), null);
+    });
+
+    it("streams everything across chunks, in order", async () => {
+      const listing = await list.execute({ pattern: null, after: null, limit: null });
+      expect(listing.nextAfter).to.equal(null);
+      expect(await collect(listing.entries)).to.deep.equal(["a", "b", "c", "d", "e", "f", "g"]);
+    });
+
+    it("reads storage in bounded chunks, never everything at once", async () => {
+      const spy = sinon.spy(repository, "list");
+      await collect((await list.execute({ pattern: null, after: null, limit: null })).entries);
+      const sizes = spy.getCalls().map((call) => call.args[1]);
+      expect(Math.max(...sizes)).to.be.at.most(3);
+      expect(sizes.length).to.be.at.least(3);
+    });
+
+    it("pages with limit and after, and says where the next page starts", async () => {
+      const first = await list.execute({ pattern: null, after: null, limit: 3 });
+      expect(await collect(first.entries)).to.deep.equal(["a", "b", "c"]);
+      expect(first.nextAfter).to.equal("c");
+      const last = await list.execute({ pattern: null, after: "e", limit: 2 });
+      expect(await collect(last.entries)).to.deep.equal(["f", "g"]);
+      expect(last.nextAfter).to.equal(null);
+    });
+
+    it("combines paging with a filter", async () => {
+      await put.execute(["ax", "bx", "cx"].map((key) => ({ key, value: "0" })), null);
+      const page = await list.execute({ pattern: KeyPattern.parse("$x"), after: "ax", limit: 1 });
+      expect(await collect(page.entries)).to.deep.equal(["bx"]);
+      expect(page.nextAfter).to.equal("bx");
+    });
+
+    it("skips keys that expire while a listing is being read", async () => {
+      await put.execute([{ key: "h", value: "0" }], 1);
+      const listing = await list.execute({ pattern: null, after: null, limit: null });
+      clock.advance(1000);
+      expect(await collect(listing.entries)).to.deep.equal(["a", "b", "c", "d", "e", "f", "g"]);
+    });
+
+    it("rejects a limit outside 1..10000", async () => {
+      for (const limit of [0, 10_001, 1.5]) {
+        const error = await list.execute({ pattern: null, after: null, limit }).then(() => null, (e: unknown) => e);
+        expect(error).to.be.instanceOf(DomainError).with.property("code", "invalid-page");
+      }
+    });
+  });
+
+  describe("PurgeExpiredKeys", () => {
+    it("purges in batches up to the cap and reports a backlog", async () => {
+      await put.execute(Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: "0" })), 1);
+      clock.advance(1000);
+      const purge = new PurgeExpiredKeys(repository, clock);
+      expect(await purge.execute({ batchSize: 2, maxBatches: 2 })).to.deep.equal({ purged: 4, batches: 2, backlog: true });
+      expect(await purge.execute({ batchSize: 2, maxBatches: 2 })).to.deep.equal({ purged: 1, batches: 1, backlog: false });
+    });
+  });
+});

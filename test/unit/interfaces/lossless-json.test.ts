@@ -1,0 +1,71 @@
+import { expect } from "chai";
+import { compactJson, JsonSyntaxError, objectMembers } from "../../../src/interfaces/http/lossless-json";
+
+describe("lossless JSON scanner", () => {
+  it("returns each value's text exactly as written, minus insignificant whitespace", () => {
+    const cases: [string, string][] = [
+      ["12345678901234567890", "12345678901234567890"],
+      ["1e400", "1e400"],
+      ["-0.000000000000000000000001", "-0.000000000000000000000001"],
+      ["1E+2", "1E+2"],
+      ['"a\\u0000b"', '"a\\u0000b"'],
+      ['"\\ud800"', '"\\ud800"'],
+      ['" spaces  inside "', '" spaces  inside "'],
+      [' { "a" : [ 1 , 2 ] ,\n\t"b" : "x y" } ', '{"a":[1,2],"b":"x y"}'],
+      ["[]", "[]"],
+      ["{}", "{}"],
+      ["true", "true"],
+      ["null", "null"],
+      ['"😀 é \\" \\\\"', '"😀 é \\" \\\\"'],
+    ];
+    for (const [input, expected] of cases) expect(compactJson(input), input).to.equal(expected);
+  });
+
+  it("handles nesting far deeper than a recursive parser could", () => {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000);
+    expect(compactJson(deep)).to.equal(deep);
+  });
+
+  it("rejects everything RFC 8259 rejects", () => {
+    const invalid = [
+      "", " ", "01", "1.", ".1", "+1", "-", "1e", "0x10", "NaN", "Infinity", "tru", "nul", "True",
+      "'a'", '"a', '"\\x"', '"\\u12"', '"tab\there"', '"nl\n"', "[1,]", "[,1]", "{\"a\":1,}", "{a:1}", "{\"a\" 1}",
+      "[1 2]", "{\"a\":1 \"b\":2}", "1 2", "[", "]", "{", "}", "[1]]", "\u00a0 1", "/*c*/1",
+    ];
+    for (const input of invalid) expect(() => compactJson(input), JSON.stringify(input)).to.throw(JsonSyntaxError);
+  });
+
+  it("agrees with JSON.parse on validity for a spread of inputs", () => {
+    const inputs = ['{"a":{"b":[1,{"c":null}]}}', '[1,"2",[3],{"4":5}]', '{"a":1,"a":2}', "[1e5, -2.5E-3, 0]", '"\\/\\b\\f\\n\\r\\t"', "[true,false,null]"];
+    for (const input of inputs) {
+      expect(() => JSON.parse(input)).to.not.throw();
+      expect(() => compactJson(input)).to.not.throw();
+    }
+  });
+
+  describe("objectMembers", () => {
+    it("splits an object into decoded names and raw values, in order", () => {
+      expect(objectMembers('{"b": 12345678901234567890, "a\\u0041": {"x" : 1e400}, "": null}')).to.deep.equal([
+        { name: "b", value: "12345678901234567890" },
+        { name: "aA", value: '{"x":1e400}' },
+        { name: "", value: "null" },
+      ]);
+    });
+
+    it("keeps duplicate names (the caller decides) and __proto__ as an ordinary name", () => {
+      expect(objectMembers('{"a":1,"a":2,"__proto__":3}')?.map((m) => m.name)).to.deep.equal(["a", "a", "__proto__"]);
+    });
+
+    it("returns [] for an empty object and null for JSON that is not an object", () => {
+      expect(objectMembers(" {} ")).to.deep.equal([]);
+      expect(objectMembers("[1]")).to.equal(null);
+      expect(objectMembers('"x"')).to.equal(null);
+    });
+
+    it("rejects malformed objects and trailing data", () => {
+      for (const input of ['{"a":1', '{"a":}', '{"a":1}x', '{"a":1}}', "{1:2}", "[1"]) {
+        expect(() => objectMembers(input), input).to.throw(JsonSyntaxError);
+      }
+    });
+  });
+});
