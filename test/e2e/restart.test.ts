@@ -58,7 +58,7 @@ function describeDurability(storage: string, prepare: () => Promise<Record<strin
 }
 
 const pgliteDir = temporaryDirectory();
-describeDurability("pglite", async () => ({ STORAGE: "pglite", DATA_DIR: pgliteDir.path }), () => pgliteDir.remove());
+describeDurability("pglite", () => Promise.resolve({ STORAGE: "pglite", DATA_DIR: pgliteDir.path }), () => pgliteDir.remove());
 
 const url = postgresTestUrl();
 if (url === null) {

@@ -4,7 +4,7 @@ import type { Logger } from "../../infrastructure/logging/logger";
 import { errorFields } from "../../infrastructure/logging/logger";
 import type { Metrics } from "../../infrastructure/metrics/metrics";
 import type { KeysController } from "./keys-controller";
-import { observeRequests } from "./middleware/observe-requests";
+import { observeRequests, requestIdOf } from "./middleware/observe-requests";
 import { problemResponses } from "./middleware/problem-responses";
 import type { OperationsController } from "./operations-controller";
 
@@ -39,7 +39,7 @@ export function createHttpApp({ keys, operations, metrics, logger }: HttpAppPart
   // Errors after the response has started (a listing whose storage fails
   // mid-stream): the connection is cut so the client sees a truncated body.
   app.on("error", (error: unknown, ctx?: Koa.Context) => {
-    logger.error("response failed after it started", { request_id: ctx?.state.requestId, ...errorFields(error) });
+    logger.error("response failed after it started", { request_id: ctx && requestIdOf(ctx), ...errorFields(error) });
   });
   return app;
 }

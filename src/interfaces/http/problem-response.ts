@@ -1,6 +1,7 @@
 import type { Context } from "koa";
 import { DomainError } from "../../domain/domain-error";
 import { PROBLEMS, problemTypeUri, type ProblemCode } from "./problem-catalog";
+import { requestIdOf } from "./middleware/observe-requests";
 import { RequestError } from "./request-error";
 
 /** Seconds a client should wait before retrying when storage is unavailable. */
@@ -27,7 +28,7 @@ export function problemBody(code: ProblemCode, detail: string, requestId?: strin
 
 /** Writes an RFC 9457 problem response. */
 export function sendProblem(ctx: Context, code: ProblemCode, detail: string): void {
-  const body = problemBody(code, detail, ctx.state.requestId as string | undefined);
+  const body = problemBody(code, detail, requestIdOf(ctx));
   ctx.status = body.status;
   ctx.body = JSON.stringify(body);
   ctx.type = "application/problem+json";

@@ -30,6 +30,9 @@ export interface DataDirectoryLockOptions {
 }
 
 const LOCK_FILE = "kv.lock";
+// Tokens of the locks this process holds: a lock file with our pid but a token
+// not in here was left by an earlier process that had the same pid.
+const heldHere = new Set<string>();
 const GUARD_FILE = "kv.lock.takeover";
 
 /**
@@ -58,7 +61,14 @@ export class DataDirectoryLock {
     const path = join(directory, LOCK_FILE);
     const me: Holder = { pid: process.pid, host: hostname(), token: randomUUID() };
     for (let attempt = 0; attempt < 50; attempt++) {
-      if (await createExclusive(path, JSON.stringify(me))) {
+      heldHere.add(me.token);
+      let created = false;
+      try {
+        created = await createExclusive(path, JSON.stringify(me));
+      } finally {
+        if (!created) heldHere.delete(me.token);
+      }
+      if (created) {
         const lock = new DataDirectoryLock(path, me.token, clock);
         lock.startHeartbeat(options.heartbeatMs ?? 2_000, options.onLost);
         return lock;
@@ -76,6 +86,7 @@ export class DataDirectoryLock {
   async release(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    heldHere.delete(this.token);
     const holder = await readHolder(this.path);
     if (holder !== "gone" && holder !== "unreadable" && holder.token === this.token) await unlinkIfPresent(this.path);
   }
@@ -139,8 +150,9 @@ async function readHolder(path: string): Promise<Holder | "gone" | "unreadable">
 
 async function isAbandoned(path: string, holder: Holder | "unreadable", staleAfterMs: number, clock: Clock): Promise<boolean> {
   if (holder !== "unreadable" && holder.host === hostname()) {
-    // pid === ours: a previous incarnation with our pid (PID 1 in a restarted container).
-    if (holder.pid === process.pid || !isRunning(holder.pid)) return true;
+    // Our pid but not our token: an earlier process that had our pid (PID 1 in a restarted container).
+    if (holder.pid === process.pid) return !heldHere.has(holder.token);
+    if (!isRunning(holder.pid)) return true;
   }
   return (await ageMs(path, clock)) > staleAfterMs;
 }

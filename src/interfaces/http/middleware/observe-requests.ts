@@ -37,6 +37,11 @@ export function observeRequests(metrics: Metrics, logger: Logger): Middleware {
   };
 }
 
+/** The id observeRequests assigned to this request. */
+export function requestIdOf(ctx: Context): string | undefined {
+  return (ctx.state as { requestId?: string }).requestId;
+}
+
 function routeOf(ctx: Context): string {
   const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
   if (typeof matched === "string") return matched;

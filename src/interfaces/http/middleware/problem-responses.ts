@@ -1,6 +1,7 @@
 import type { Middleware } from "koa";
 import { errorFields, type Logger } from "../../../infrastructure/logging/logger";
 import { problemCodeOf, sendProblem } from "../problem-response";
+import { requestIdOf } from "./observe-requests";
 
 /**
  * Turns every failure into an RFC 9457 problem response: known errors by
@@ -16,12 +17,12 @@ export function problemResponses(logger: Logger): Middleware {
     } catch (error) {
       const code = problemCodeOf(error);
       if (code === null) {
-        logger.error("unexpected error", { request_id: ctx.state.requestId, ...errorFields(error) });
+        logger.error("unexpected error", { request_id: requestIdOf(ctx), ...errorFields(error) });
         sendProblem(ctx, "internal-error", "the server failed to handle this request; quote the request_id when reporting it");
         return;
       }
       if (code === "storage-unavailable") {
-        logger.warn("storage unavailable", { request_id: ctx.state.requestId, ...errorFields((error as Error).cause ?? error) });
+        logger.warn("storage unavailable", { request_id: requestIdOf(ctx), ...errorFields((error as Error).cause ?? error) });
       }
       sendProblem(ctx, code, (error as Error).message);
       return;
