@@ -18,21 +18,24 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
       process.exit(70);
     },
   });
+  let sql: PgliteSqlClient | null = null;
   try {
     const directory = join(config.dataDir, "pglite");
     logger.info("opening embedded database", { data_dir: directory });
-    const sql = new PgliteSqlClient(await PGlite.create(directory));
+    sql = new PgliteSqlClient(await PGlite.create(directory));
     const { schemaVersion } = await runMigrations(sql, logger);
     const repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS });
+    const opened = sql;
     return {
       kind: "pglite",
       repository,
       close: async () => {
-        await sql.close();
+        await opened.close();
         await lock.release();
       },
     };
   } catch (error) {
+    await sql?.close();
     await lock.release();
     throw error;
   }
