@@ -79,6 +79,23 @@ describe("HTTP errors, request ids, logs and operational endpoints", () => {
     expect(t.logs.some((log) => log.message === "response failed after it started")).to.equal(true);
   });
 
+  it("treats a client that disconnects mid-listing as aborted, not as a server error", async () => {
+    // 24 MB: more than loopback socket buffers hold, so the server is still writing when the client leaves.
+    for (let batch = 0; batch < 30; batch++) {
+      await t.api.put("/keys", Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`big${batch * 50 + i}`, "x".repeat(16_000)])));
+    }
+    const controller = new AbortController();
+    const response = await fetch(`${t.api.baseUrl}/keys?filter=big$`, { signal: controller.signal, headers: { "x-request-id": "gone-1" } });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    for (let i = 0; i < 50 && !t.logs.some((log) => log.request_id === "gone-1" && log.message === "request"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(t.logs.find((log) => log.request_id === "gone-1" && log.message === "request")).to.deep.include({ status: 200, aborted: true });
+    expect(t.logs.filter((log) => log.request_id === "gone-1" && log.level === "error")).to.deep.equal([]);
+  });
+
   it("answers a listing whose first storage read fails with a problem, not a cut connection", async () => {
     sinon.stub(storage.repository, "list").rejects(new StorageUnavailableError("PostgreSQL is unreachable"));
     const response = await t.api.get("/keys");

@@ -8,6 +8,8 @@ import { observeRequests, requestIdOf } from "./middleware/observe-requests";
 import { problemResponses } from "./middleware/problem-responses";
 import type { OperationsController } from "./operations-controller";
 
+const CLIENT_GONE = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ECONNRESET", "EPIPE"]);
+
 export interface HttpAppParts {
   readonly keys: KeysController;
   readonly operations: OperationsController;
@@ -39,7 +41,10 @@ export function createHttpApp({ keys, operations, metrics, logger }: HttpAppPart
   // Errors after the response has started (a listing whose storage fails
   // mid-stream): the connection is cut so the client sees a truncated body.
   app.on("error", (error: unknown, ctx?: Koa.Context) => {
-    logger.error("response failed after it started", { request_id: ctx && requestIdOf(ctx), ...errorFields(error) });
+    const code = (error as { code?: unknown }).code;
+    // A client that disconnects mid-stream is not a server fault; its request log line says aborted.
+    const level = typeof code === "string" && CLIENT_GONE.has(code) ? "debug" : "error";
+    logger.log(level, "response failed after it started", { request_id: ctx && requestIdOf(ctx), ...errorFields(error) });
   });
   return app;
 }

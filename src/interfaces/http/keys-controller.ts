@@ -126,12 +126,16 @@ export class KeysController {
     if (listing.nextAfter !== null && limit !== null) {
       ctx.set("Link", `<${nextPageLink(ctx.path, pattern, limit, listing.nextAfter)}>; rel="next"`);
     }
+    ctx.type = "application/json";
+    if (ctx.method === "HEAD") {
+      ctx.body = Readable.from([]);
+      return;
+    }
     // Read the first chunk before committing to a 200, so that storage
     // failing on the first read still gets a proper problem response.
     const text = jsonObjectText(listing.entries);
     const first = await text.next();
     ctx.body = Readable.from(prepend(first, text));
-    ctx.type = "application/json";
   };
 
   /** DELETE /keys: every key, or those matching a filter. */
