@@ -49,6 +49,8 @@ export class ListValues {
     if (limit !== null && (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)) {
       throw new DomainError("invalid-page", `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
+    // Any string orders as a cursor, but no key contains NUL and storage cannot hold one.
+    if (after !== null && after.includes("\u0000")) throw new DomainError("invalid-page", "after must not contain NUL (U+0000)");
     if (limit === null) return { entries: this.read({ pattern, after, through: null }, Infinity), nextAfter: null };
 
     // Find where the page ends (and whether anything follows) from keys alone,

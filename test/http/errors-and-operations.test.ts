@@ -6,12 +6,13 @@ import type { Storage } from "../../src/infrastructure/storage/storage";
 import { TOKENS } from "../../src/tokens";
 import { rawHttp } from "../support/api-client";
 import { startTestService, type TestService } from "../support/test-service";
+import { describeForEachBackend } from "../support/backends";
 
-describe("HTTP errors, request ids, logs and operational endpoints", () => {
+describeForEachBackend("HTTP errors, request ids, logs and operational endpoints", (backend) => {
   let t: TestService;
   let storage: Storage;
   before(async () => {
-    t = await startTestService();
+    t = await startTestService(await backend.env());
     storage = t.service.container.resolve(TOKENS.Storage);
   });
   after(() => t.stop());
@@ -136,7 +137,7 @@ describe("HTTP errors, request ids, logs and operational endpoints", () => {
     const text = (await t.api.get("/metrics")).text;
     expect(text).to.match(/http_requests_total\{method="GET",route="\/keys\/:key",status="200"\} \d+/);
     expect(text).to.match(/kv_operations_total\{operation="get",outcome="miss"\} \d+/);
-    expect(text).to.match(/kv_build_info\{version="\d+\.\d+\.\d+",storage="memory"\} 1/);
+    expect(text).to.match(new RegExp(`kv_build_info\\{version="\\d+\\.\\d+\\.\\d+",storage="${backend.name}"\\} 1`));
     expect(text).to.match(/kv_storage_operation_duration_seconds_bucket\{le="[^"]+",operation="get"\}/);
     expect(text).to.include("process_cpu_seconds_total");
     expect(text).to.not.include("some-key");

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { startTestService, type TestService } from "../support/test-service";
+import { describeForEachBackend } from "../support/backends";
 
-describe("HTTP GET and DELETE /keys", () => {
+describeForEachBackend("HTTP GET and DELETE /keys", (backend) => {
   let t: TestService;
   before(async () => {
-    t = await startTestService();
+    t = await startTestService(await backend.env());
   });
   after(() => t.stop());
   beforeEach(async () => {
@@ -78,7 +79,7 @@ describe("HTTP GET and DELETE /keys", () => {
     expect((await t.api.get(next)).json()).to.deep.equal({ "x/3": 3 });
   });
 
-  for (const query of ["limit=0", "limit=10001", "limit=-1", "limit=1.5", "limit=abc", "limit=", "filter=", "filter=%ZZ", "sort=asc", "limit=1&limit=2"]) {
+  for (const query of ["limit=0", "limit=10001", "limit=-1", "limit=1.5", "limit=abc", "limit=", "filter=", "filter=%ZZ", "sort=asc", "limit=1&limit=2", "after=%00", "limit=2&after=a%00"]) {
     it(`rejects ?${query} with 400`, async () => {
       const response = await t.api.get(`/keys?${query}`);
       expect(response.status).to.equal(400);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { gzipSync } from "node:zlib";
 import { startTestService, type TestService } from "../support/test-service";
+import { describeForEachBackend } from "../support/backends";
 
 interface WriteView {
   key: string;
@@ -9,10 +10,10 @@ interface WriteView {
   expires_at: string | null;
 }
 
-describe("HTTP PUT /keys", () => {
+describeForEachBackend("HTTP PUT /keys", (backend) => {
   let t: TestService;
   before(async () => {
-    t = await startTestService({ MAX_BODY_BYTES: "4096" });
+    t = await startTestService({ ...(await backend.env()), MAX_BODY_BYTES: "4096" });
   });
   after(() => t.stop());
   beforeEach(async () => {

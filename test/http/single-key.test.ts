@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { startTestService, type TestService } from "../support/test-service";
+import { describeForEachBackend } from "../support/backends";
 
-describe("HTTP /keys/{key}", () => {
+describeForEachBackend("HTTP /keys/{key}", (backend) => {
   let t: TestService;
   before(async () => {
-    t = await startTestService();
+    t = await startTestService(await backend.env());
   });
   after(() => t.stop());
   beforeEach(async () => {

@@ -52,10 +52,10 @@ export class KeysController {
     }
     this.metrics.operations.inc({ operation: "get", outcome: "hit" });
     setEntityHeaders(ctx, entry.version, entry.expiresAt);
-    if (matchFails(ctx.get("If-Match") || undefined, entry.version)) {
+    if (matchFails(header(ctx, "If-Match"), entry.version)) {
       throw new DomainError("precondition-failed", "If-Match does not match the current ETag");
     }
-    if (noneMatchHits(ctx.get("If-None-Match") || undefined, entry.version)) {
+    if (noneMatchHits(header(ctx, "If-None-Match"), entry.version)) {
       ctx.status = 304;
       return;
     }
