@@ -142,6 +142,22 @@ export function describeRepositoryContract(adapter: string, open: () => Promise<
         expect(await keys(ALL, T0)).to.deep.equal(["forever", "later"]);
       });
 
+      it("concurrent purges (several instances sweeping) remove each expired key exactly once", async () => {
+        await repo.putMany(
+          Array.from({ length: 500 }, (_, i) => ({ key: `e${i}`, value: "0" })),
+          T0 + 10,
+          T0,
+        );
+        let total = 0;
+        for (;;) {
+          const counts = await Promise.all([1, 2, 3].map(() => repo.purgeExpired(T0 + 10, 40)));
+          total += counts.reduce((a, b) => a + b, 0);
+          if (counts.every((count) => count === 0)) break;
+        }
+        expect(total).to.equal(500);
+        expect(await keys(ALL, T0)).to.deep.equal([]);
+      });
+
       it("does not purge a key that was rewritten without expiry", async () => {
         await repo.putMany(entries(["a", "1"]), T0 + 10, T0);
         await repo.putMany(entries(["a", "2"]), null, T0 + 5);

@@ -110,9 +110,9 @@ describe("startup failures", function () {
     }
   });
 
-  it("memory storage warns at startup that data will not survive a restart", async () => {
+  it("memory storage warns at startup that data will not survive a restart; SIGINT stops it with exit 0", async () => {
     const service = await ChildService.start({ STORAGE: "memory" });
-    await service.stop();
+    expect(await service.stop("SIGINT")).to.equal(0);
     expect(service.logs.find((log) => log.level === "warn")?.message).to.match(/lost when the process stops/);
     expect(service.logs.find((log) => log.message === "listening")).to.deep.include({ storage: "memory" });
   });
