@@ -110,6 +110,18 @@ describe("startup failures", function () {
     }
   });
 
+  it("retries an unreachable database with backoff, then gives up after DB_STARTUP_TIMEOUT_SECONDS", async () => {
+    const started = Date.now();
+    const error = (await ChildService.start({ DATABASE_URL: "postgres://kv@127.0.0.1:1/kv", DB_STARTUP_TIMEOUT_SECONDS: "2" }).then(
+      () => null,
+      (e: unknown) => e,
+    )) as ServiceExitedError;
+    expect(error.code).to.equal(1);
+    expect(error.logs.filter((log) => log.message === "database unreachable, retrying").length).to.be.at.least(2);
+    expect(error.logs.find((log) => log.message === "startup failed")?.error).to.equal("PostgreSQL is unreachable");
+    expect(Date.now() - started).to.be.below(10_000);
+  });
+
   it("memory storage warns at startup that data will not survive a restart; SIGINT stops it with exit 0", async () => {
     const service = await ChildService.start({ STORAGE: "memory" });
     expect(await service.stop("SIGINT")).to.equal(0);
