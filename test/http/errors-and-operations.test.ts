@@ -5,17 +5,15 @@ import { StorageUnavailableError } from "../../src/domain/domain-error";
 import type { Storage } from "../../src/infrastructure/storage/storage";
 import { TOKENS } from "../../src/tokens";
 import { rawHttp } from "../support/api-client";
-import { startTestService, type TestService } from "../support/test-service";
+import { useTestService } from "../support/test-service";
 import { describeForEachBackend } from "../support/backends";
 
 describeForEachBackend("HTTP errors, request ids, logs and operational endpoints", (backend) => {
-  let t: TestService;
+  const t = useTestService(() => backend.env(), { emptyBeforeEach: false });
   let storage: Storage;
-  before(async () => {
-    t = await startTestService(await backend.env());
+  before(() => {
     storage = t.service.container.resolve(TOKENS.Storage);
   });
-  after(() => t.stop());
   afterEach(() => sinon.restore());
 
   it("answers unknown paths with a 404 problem", async () => {

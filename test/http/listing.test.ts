@@ -1,16 +1,9 @@
 import { expect } from "chai";
-import { startTestService, type TestService } from "../support/test-service";
+import { useTestService } from "../support/test-service";
 import { describeForEachBackend } from "../support/backends";
 
 describeForEachBackend("HTTP GET and DELETE /keys", (backend) => {
-  let t: TestService;
-  before(async () => {
-    t = await startTestService(await backend.env());
-  });
-  after(() => t.stop());
-  beforeEach(async () => {
-    await t.api.delete("/keys");
-  });
+  const t = useTestService(() => backend.env(), { emptyBeforeEach: true });
 
   const keysOf = async (target: string): Promise<string[]> => Object.keys((await t.api.get(target)).json<Record<string, unknown>>());
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { gzipSync } from "node:zlib";
-import { startTestService, type TestService } from "../support/test-service";
+import { useTestService } from "../support/test-service";
 import { describeForEachBackend } from "../support/backends";
 
 interface WriteView {
@@ -11,14 +11,7 @@ interface WriteView {
 }
 
 describeForEachBackend("HTTP PUT /keys", (backend) => {
-  let t: TestService;
-  before(async () => {
-    t = await startTestService({ ...(await backend.env()), MAX_BODY_BYTES: "4096" });
-  });
-  after(() => t.stop());
-  beforeEach(async () => {
-    await t.api.delete("/keys");
-  });
+  const t = useTestService(async () => ({ ...(await backend.env()), MAX_BODY_BYTES: "4096" }), { emptyBeforeEach: true });
 
   it("stores several keys and answers 201 listing each with its expiry", async () => {
     const response = await t.api.put("/keys", { b: 1, a: "x" });

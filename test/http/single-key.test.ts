@@ -1,16 +1,9 @@
 import { expect } from "chai";
-import { startTestService, type TestService } from "../support/test-service";
+import { useTestService } from "../support/test-service";
 import { describeForEachBackend } from "../support/backends";
 
 describeForEachBackend("HTTP /keys/{key}", (backend) => {
-  let t: TestService;
-  before(async () => {
-    t = await startTestService(await backend.env());
-  });
-  after(() => t.stop());
-  beforeEach(async () => {
-    await t.api.delete("/keys");
-  });
+  const t = useTestService(() => backend.env(), { emptyBeforeEach: true });
 
   describe("values round-trip exactly", () => {
     const values: [string, string][] = [

@@ -26,3 +26,43 @@ export async function startTestService(env: Record<string, string> = {}, config?
     stop: () => service.stop(5_000),
   };
 }
+
+/**
+ * Registers mocha hooks that start the service before the suite (with the
+ * environment `env` resolves to), empty the store before each test when asked,
+ * and stop it after; returns a handle usable inside the tests.
+ */
+export function useTestService(env: () => Promise<Record<string, string>>, options: { emptyBeforeEach: boolean }): TestService {
+  let current: TestService | null = null;
+  const started = (): TestService => {
+    if (current === null) throw new Error("the test service is not running (used outside a test?)");
+    return current;
+  };
+  before(async () => {
+    current = await startTestService(await env());
+  });
+  after(async () => {
+    await current?.stop();
+    current = null;
+  });
+  if (options.emptyBeforeEach) {
+    beforeEach(async () => {
+      await started().api.delete("/keys");
+    });
+  }
+  return {
+    get service() {
+      return started().service;
+    },
+    get api() {
+      return started().api;
+    },
+    get clock() {
+      return started().clock;
+    },
+    get logs() {
+      return started().logs;
+    },
+    stop: () => started().stop(),
+  };
+}
