@@ -31,8 +31,8 @@ export function createJsonBodyReader(maxBytes: number): JsonBodyReader {
     } catch (error) {
       throw bodyError(error, maxBytes);
     }
-    const raw = ctx.request.rawBody as unknown as Buffer | string | undefined;
-    const bytes = typeof raw === "string" ? Buffer.from(raw, "utf8") : (raw ?? Buffer.alloc(0));
+    // With encoding: null the collected body is a Buffer (typed as string); undefined when there was none.
+    const bytes = (ctx.request.rawBody as unknown as Buffer | undefined) ?? Buffer.alloc(0);
     if (bytes.length === 0) throw new RequestError("invalid-json", "the request body is empty; send a JSON value");
     try {
       return UTF8.decode(bytes);

@@ -19,24 +19,19 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
     },
   });
   let sql: PgliteSqlClient | null = null;
+  const close = async () => {
+    await sql?.close();
+    await lock.release();
+  };
   try {
     const directory = join(config.dataDir, "pglite");
     logger.info("opening embedded database", { data_dir: directory });
     sql = new PgliteSqlClient(await PGlite.create(directory));
     const { schemaVersion } = await runMigrations(sql, logger);
     const repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS });
-    const opened = sql;
-    return {
-      kind: "pglite",
-      repository,
-      close: async () => {
-        await opened.close();
-        await lock.release();
-      },
-    };
+    return { kind: "pglite", repository, close };
   } catch (error) {
-    await sql?.close();
-    await lock.release();
+    await close();
     throw error;
   }
 }
