@@ -2,6 +2,7 @@ import { container, instanceCachingFactory, type DependencyContainer, type Injec
 import { CheckReadiness } from "./application/check-readiness";
 import { DeleteValue } from "./application/delete-value";
 import { DeleteValues } from "./application/delete-values";
+import { DescribeKeyspace } from "./application/describe-keyspace";
 import { GetValue } from "./application/get-value";
 import { ListValues } from "./application/list-values";
 import { PurgeExpiredKeys } from "./application/purge-expired-keys";
@@ -11,7 +12,7 @@ import type { Clock } from "./domain/clock";
 import type { KeyValueRepository } from "./domain/key-value-repository";
 import { SystemClock } from "./infrastructure/clock/system-clock";
 import type { AppConfig } from "./infrastructure/config/config";
-import { createLogger, type Logger } from "./infrastructure/logging/logger";
+import { createLogger, errorFields, type Logger } from "./infrastructure/logging/logger";
 import { Metrics } from "./infrastructure/metrics/metrics";
 import { packageVersion } from "./infrastructure/project-files";
 import { instrumentRepository } from "./infrastructure/storage/instrumented-key-value-repository";
@@ -20,6 +21,9 @@ import { ExpirySweeper } from "./infrastructure/sweeper/expiry-sweeper";
 import { KeysController } from "./interfaces/http/keys-controller";
 import { OperationsController } from "./interfaces/http/operations-controller";
 import { TOKENS } from "./tokens";
+
+/** A scrape waits this long for storage statistics (Prometheus's own scrape timeout defaults to 10 s). */
+const KEYSPACE_SAMPLE_TIMEOUT_MS = 2000;
 
 /** Replacements for tests: a fake clock, a quiet logger. */
 export interface Overrides {
@@ -58,6 +62,10 @@ export async function createContainer(config: AppConfig, overrides: Overrides = 
   useCase(ListValues, (repository) => new ListValues(repository, clock));
   useCase(PurgeExpiredKeys, (repository) => new PurgeExpiredKeys(repository, clock));
   useCase(CheckReadiness, (repository) => new CheckReadiness(repository));
+  useCase(DescribeKeyspace, (repository) => new DescribeKeyspace(repository, clock));
+  metrics.observeKeyspace(() => c.resolve(DescribeKeyspace).execute(), KEYSPACE_SAMPLE_TIMEOUT_MS, (error) =>
+    logger.warn("keyspace statistics unavailable", errorFields(error)),
+  );
 
   c.register(ExpirySweeper, {
     useFactory: instanceCachingFactory(

@@ -1,4 +1,5 @@
 import type { KeyPattern } from "./key-pattern";
+import type { KeyspaceStatistics } from "./keyspace-statistics";
 import type { NewEntry, StoredEntry, WriteResult } from "./stored-entry";
 import type { WriteCondition } from "./write-condition";
 
@@ -48,6 +49,12 @@ export interface KeyValueRepository {
 
   /** Removes up to `limit` keys that expired at or before `now`; returns how many. Safe to run concurrently. */
   purgeExpired(now: number, limit: number): Promise<number>;
+
+  /**
+   * Size and expiry backlog, at a cost that does not grow with the number of
+   * keys (the expired count stops at `expiredLimit`).
+   */
+  statistics(now: number, expiredLimit: number): Promise<KeyspaceStatistics>;
 
   /** Resolves when storage is reachable and its schema is current; rejects otherwise. */
   checkReady(): Promise<void>;

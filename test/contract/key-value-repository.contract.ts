@@ -292,6 +292,44 @@ export function describeRepositoryContract(adapter: string, open: () => Promise<
       });
     });
 
+    describe("statistics", () => {
+      it("reports an empty store", async () => {
+        const stats = await repo.statistics(T0, 100);
+        expect(stats).to.deep.include({ expired: 0, oldestExpiredAt: null });
+        expect(stats).to.deep.include({ entries: 0, entriesExact: true });
+      });
+
+      it("counts expired entries up to the limit and dates the oldest", async () => {
+        await repo.putMany(entries(["a", "1"], ["b", "2"], ["c", "3"]), T0 + 1000, T0);
+        await repo.putMany(entries(["d", "4"]), T0 + 2000, T0);
+        await repo.putMany(entries(["e", "5"]), T0 + 9000, T0);
+        await repo.putMany(entries(["p", "6"]), null, T0);
+
+        expect(await repo.statistics(T0 + 999, 100)).to.deep.include({ expired: 0, oldestExpiredAt: null });
+        // Expired means expiresAt <= now, the same boundary every read uses.
+        expect(await repo.statistics(T0 + 1000, 100)).to.deep.include({ expired: 3, oldestExpiredAt: T0 + 1000 });
+        expect(await repo.statistics(T0 + 5000, 100)).to.deep.include({ expired: 4, oldestExpiredAt: T0 + 1000 });
+        expect(await repo.statistics(T0 + 5000, 2)).to.deep.include({ expired: 2, oldestExpiredAt: T0 + 1000 });
+      });
+
+      it("forgets expiries that were overwritten, deleted or purged", async () => {
+        await repo.putMany(entries(["a", "1"], ["b", "2"], ["c", "3"]), T0 + 1000, T0);
+        await repo.putMany(entries(["d", "4"]), T0 + 3000, T0);
+        await repo.putMany(entries(["a", "1"]), null, T0);
+        await repo.deleteIf("b", { kind: "none" }, T0);
+        expect(await repo.statistics(T0 + 5000, 100)).to.deep.include({ expired: 2, oldestExpiredAt: T0 + 1000 });
+        await repo.purgeExpired(T0 + 1000, 100);
+        expect(await repo.statistics(T0 + 5000, 100)).to.deep.include({ expired: 1, oldestExpiredAt: T0 + 3000 });
+      });
+
+      it("counts stored entries, expired ones included, exactly while the store is small", async () => {
+        await repo.putMany(entries(["a", "1"], ["b", "2"], ["c", "3"], ["d", "4"]), T0 + 1000, T0);
+        await repo.putMany(entries(["a", "1"]), null, T0);
+        await repo.deleteIf("b", { kind: "none" }, T0);
+        expect(await repo.statistics(T0 + 5000, 100)).to.deep.include({ entries: 3, entriesExact: true, expired: 2 });
+      });
+    });
+
     it("reports ready", async () => {
       await repo.checkReady();
     });

@@ -141,6 +141,27 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
     expect(text).to.not.include("some-key");
   });
 
+  it("GET /metrics reports the keyspace size and the expiry backlog", async () => {
+    await t.api.delete("/keys");
+    await t.api.put("/keys?expire_in=1", { a: 1, b: 2 });
+    await t.api.put("/keys/kept", "3");
+    t.clock.advance(3500);
+    const text = (await t.api.get("/metrics")).text;
+    expect(text).to.match(/^kv_storage_up 1$/m);
+    expect(text).to.match(/^kv_expired_keys 2$/m);
+    expect(text).to.match(/^kv_expired_keys_oldest_age_seconds 2\.5$/m);
+    // memory counts exactly; PostgreSQL's estimate trails writes (see the contract suite).
+    expect(text).to.match(backend.name === "memory" ? /^kv_keys 3$/m : /^kv_keys \d+$/m);
+  });
+
+  it("GET /metrics still answers when storage cannot be sampled, with kv_storage_up 0 and a warning", async () => {
+    sinon.stub(storage.repository, "statistics").rejects(new StorageUnavailableError("PostgreSQL is unreachable"));
+    const response = await t.api.get("/metrics");
+    expect(response.status).to.equal(200);
+    expect(response.text).to.match(/^kv_storage_up 0$/m);
+    expect(t.logs.some((log) => log.level === "warn" && log.message === "keyspace statistics unavailable")).to.equal(true);
+  });
+
   it("GET /openapi.json serves the OpenAPI 3.1 document of this version", async () => {
     const document = (await t.api.get("/openapi.json")).json<{ openapi: string; info: { version: string } }>();
     const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { KeyspaceReport } from "../../application/describe-keyspace";
 
 export type KvOperation = "get" | "put" | "delete" | "delete_many" | "list";
 export type KvOutcome = "hit" | "miss" | "created" | "replaced" | "deleted" | "not_found" | "precondition_failed" | "listed";
@@ -65,6 +66,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly sweepInterval = new Gauge({
+    name: "kv_sweeper_interval_seconds",
+    help: "Configured pause between sweeper runs; 0 when the sweeper is disabled.",
+    registers: [this.registry],
+  });
+
   readonly storageErrors = new Counter({
     name: "kv_storage_errors_total",
     help: "Storage operations that failed, by operation and kind (unavailable, error).",
@@ -107,6 +114,57 @@ export class Metrics {
     gauge("kv_db_pool_max_connections", "Configured maximum of database connections.", (s) => s.max);
   }
 
+  /**
+   * Exports keyspace gauges and kv_storage_up, sampled once per scrape (one
+   * storage call shared by all of them, abandoned after `timeoutMs` so a hung
+   * database cannot hang the scrape). When a sample fails, kv_storage_up
+   * drops to 0 and the other gauges keep their last values.
+   */
+  observeKeyspace(sample: () => Promise<KeyspaceReport>, timeoutMs: number, onError: (error: unknown) => void): void {
+    let inFlight: Promise<KeyspaceReport | null> | null = null;
+    let last: KeyspaceReport | null = null;
+    const scrapeSample = (): Promise<KeyspaceReport | null> => {
+      inFlight ??= withTimeout(sample(), timeoutMs)
+        .then((report) => (last = report))
+        .catch((error: unknown) => {
+          onError(error);
+          return null;
+        })
+        .finally(() => {
+          // Every gauge's collect() starts in the same tick of one scrape, so they
+          // all got this promise already; the next scrape samples afresh.
+          inFlight = null;
+        });
+      return inFlight;
+    };
+    const gauge = (name: string, help: string, read: (report: KeyspaceReport | null) => number | null) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          const value = read(await scrapeSample());
+          if (value !== null) this.set(value);
+        },
+      });
+    gauge("kv_storage_up", "1 when the last scrape's storage sample succeeded, 0 when storage was unreachable or too slow.", (r) => (r ? 1 : 0));
+    gauge(
+      "kv_keys",
+      "Entries stored, expired ones awaiting purge included. memory: exact; PostgreSQL and PGlite: the database's running live-row estimate (n_live_tup), which trails writes by seconds.",
+      () => last?.entries ?? null,
+    );
+    gauge(
+      "kv_expired_keys",
+      "Entries past their expiry that the sweeper has not purged yet (invisible to reads). Counting stops at 100000.",
+      () => last?.expired ?? null,
+    );
+    gauge(
+      "kv_expired_keys_oldest_age_seconds",
+      "How long the longest-expired entry not yet purged has been waiting; 0 when none is. Grows steadily when the sweeper falls behind.",
+      () => (last ? last.oldestExpiredAgeMs / 1000 : null),
+    );
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }
@@ -114,4 +172,12 @@ export class Metrics {
   render(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from storage within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -30,6 +30,7 @@ export function instrumentRepository(inner: KeyValueRepository, metrics: Metrics
     list: (...args) => observe("list", () => inner.list(...args)),
     keysAt: (...args) => observe("keysAt", () => inner.keysAt(...args)),
     purgeExpired: (...args) => observe("purgeExpired", () => inner.purgeExpired(...args)),
+    statistics: (...args) => observe("statistics", () => inner.statistics(...args)),
     checkReady: () => observe("checkReady", () => inner.checkReady()),
   };
 }

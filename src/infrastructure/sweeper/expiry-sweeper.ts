@@ -28,6 +28,7 @@ export class ExpirySweeper {
   ) {}
 
   start(): void {
+    this.metrics.sweepInterval.set(this.settings.intervalMs / 1000);
     if (this.settings.intervalMs === 0 || !this.stopped) return;
     this.stopped = false;
     this.schedule(this.settings.intervalMs);

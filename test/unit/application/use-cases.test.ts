@@ -2,6 +2,7 @@ import { expect } from "chai";
 import sinon from "sinon";
 import { DeleteValue } from "../../../src/application/delete-value";
 import { DeleteValues } from "../../../src/application/delete-values";
+import { DescribeKeyspace, EXPIRED_COUNT_LIMIT } from "../../../src/application/describe-keyspace";
 import { GetValue } from "../../../src/application/get-value";
 import { ListValues } from "../../../src/application/list-values";
 import { PurgeExpiredKeys } from "../../../src/application/purge-expired-keys";
@@ -162,6 +163,25 @@ describe("use cases (in-memory repository, fake clock)", () => {
       const purge = new PurgeExpiredKeys(repository, clock);
       expect(await purge.execute({ batchSize: 2, maxBatches: 2 })).to.deep.equal({ purged: 4, batches: 2, backlog: true });
       expect(await purge.execute({ batchSize: 2, maxBatches: 2 })).to.deep.equal({ purged: 1, batches: 1, backlog: false });
+    });
+  });
+
+  describe("DescribeKeyspace", () => {
+    it("reports size, expired backlog and how long the oldest expired key has waited", async () => {
+      const describeKeyspace = new DescribeKeyspace(repository, clock);
+      expect(await describeKeyspace.execute()).to.deep.equal({ entries: 0, entriesExact: true, expired: 0, oldestExpiredAt: null, oldestExpiredAgeMs: 0 });
+      await put.execute([{ key: "a", value: "1" }], 2);
+      await put.execute([{ key: "b", value: "1" }], 60);
+      await put.execute([{ key: "c", value: "1" }], null);
+      const expiresAt = clock.now() + 2000;
+      clock.advance(2500);
+      expect(await describeKeyspace.execute()).to.deep.equal({ entries: 3, entriesExact: true, expired: 1, oldestExpiredAt: expiresAt, oldestExpiredAgeMs: 500 });
+    });
+
+    it("asks storage to stop counting expired keys at the limit", async () => {
+      const statistics = sinon.spy(repository, "statistics");
+      await new DescribeKeyspace(repository, clock).execute();
+      expect(statistics.calledOnceWithExactly(clock.now(), EXPIRED_COUNT_LIMIT)).to.equal(true);
     });
   });
 });

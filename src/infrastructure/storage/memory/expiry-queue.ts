@@ -30,8 +30,33 @@ export class ExpiryQueue {
 
   /** Removes and returns the earliest ticket if it expires at or before `now`. */
   popDue(now: number): ExpiryTicket | null {
+    const top = this.heap[0];
+    return top !== undefined && top.expiresAt <= now ? this.popTop() : null;
+  }
+
+  /** Drops earliest tickets while `stale` says so; returns the earliest one left, if any. */
+  discardStale(stale: (ticket: ExpiryTicket) => boolean): ExpiryTicket | null {
+    while (this.heap.length > 0 && stale(this.heap[0])) this.popTop();
+    return this.heap[0] ?? null;
+  }
+
+  /**
+   * Tickets expiring at or before `now`, in no particular order. Visits only
+   * those (a subtree whose root is later holds nothing earlier), so the cost
+   * follows the number of due tickets, not the size of the queue.
+   */
+  *due(now: number): Generator<ExpiryTicket> {
+    const pending = this.heap.length > 0 ? [0] : [];
+    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+      const ticket = this.heap[node];
+      if (ticket.expiresAt > now) continue;
+      yield ticket;
+      for (const child of [2 * node + 1, 2 * node + 2]) if (child < this.heap.length) pending.push(child);
+    }
+  }
+
+  private popTop(): ExpiryTicket {
     const heap = this.heap;
-    if (heap.length === 0 || heap[0].expiresAt > now) return null;
     const top = heap[0];
     const last = heap.pop() as ExpiryTicket;
     if (heap.length > 0) {

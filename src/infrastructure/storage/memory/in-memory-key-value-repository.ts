@@ -1,10 +1,11 @@
 import { isLive } from "../../../domain/expiry";
 import type { KeyPattern } from "../../../domain/key-pattern";
+import type { KeyspaceStatistics } from "../../../domain/keyspace-statistics";
 import type { KeyRange, KeyValueRepository } from "../../../domain/key-value-repository";
 import type { NewEntry, StoredEntry, WriteResult } from "../../../domain/stored-entry";
 import { compareCodePoints } from "../../../domain/utf8";
 import { conditionHolds, type WriteCondition } from "../../../domain/write-condition";
-import { ExpiryQueue } from "./expiry-queue";
+import { ExpiryQueue, type ExpiryTicket } from "./expiry-queue";
 import { SortedKeyIndex } from "./sorted-key-index";
 
 interface Item {
@@ -85,13 +86,29 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
     while (purged < limit) {
       const ticket = this.expiries.popDue(now);
       if (!ticket) break;
-      const item = this.items.get(ticket.key);
-      if (item?.version === ticket.version) {
+      if (this.isCurrent(ticket)) {
         this.remove(ticket.key);
         purged++;
       }
     }
     return Promise.resolve(purged);
+  }
+
+  statistics(now: number, expiredLimit: number): Promise<KeyspaceStatistics> {
+    // Tickets of overwritten or deleted keys are garbage: drop them from the
+    // front so the earliest ticket left belongs to a stored entry.
+    const earliest = this.expiries.discardStale((ticket) => !this.isCurrent(ticket));
+    let expired = 0;
+    for (const ticket of this.expiries.due(now)) {
+      if (expired >= expiredLimit) break;
+      if (this.isCurrent(ticket)) expired++;
+    }
+    return Promise.resolve({
+      entries: this.items.size,
+      entriesExact: true,
+      expired,
+      oldestExpiredAt: earliest !== null && earliest.expiresAt <= now ? earliest.expiresAt : null,
+    });
   }
 
   checkReady(): Promise<void> {
@@ -111,6 +128,10 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
   private remove(key: string): void {
     this.items.delete(key);
     this.index.remove();
+  }
+
+  private isCurrent(ticket: ExpiryTicket): boolean {
+    return this.items.get(ticket.key)?.version === ticket.version;
   }
 
   private liveItem(key: string, now: number): Item | null {

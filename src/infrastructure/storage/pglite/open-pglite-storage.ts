@@ -2,7 +2,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { join } from "node:path";
 import { errorFields } from "../../logging/logger";
 import { PgliteSqlClient } from "../postgres/pglite-sql-client";
-import { PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
+import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
 import { runMigrations } from "../postgres/run-migrations";
 import type { Storage, StorageContext } from "../storage";
 import { DataDirectoryLock } from "./data-directory-lock";
@@ -28,7 +28,7 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
     logger.info("opening embedded database", { data_dir: directory });
     sql = new PgliteSqlClient(await PGlite.create(directory));
     const { schemaVersion } = await runMigrations(sql, logger);
-    const repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS });
+    const repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS, exactCountLimit: EXACT_COUNT_LIMIT });
     return { kind: "pglite", repository, close };
   } catch (error) {
     await close();

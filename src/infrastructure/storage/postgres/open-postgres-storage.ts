@@ -4,7 +4,7 @@ import { StorageUnavailableError } from "../../../domain/domain-error";
 import { errorFields } from "../../logging/logger";
 import type { Storage, StorageContext } from "../storage";
 import { PgPoolSqlClient } from "./pg-pool-sql-client";
-import { PostgresKeyValueRepository } from "./postgres-key-value-repository";
+import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "./postgres-key-value-repository";
 import { runMigrations } from "./run-migrations";
 import type { SqlClient } from "./sql-client";
 
@@ -23,7 +23,7 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
   try {
     const deadline = clock.now() + config.dbStartupTimeoutSeconds * 1000;
     const { schemaVersion } = await migrateWhenReachable(sql, deadline, { clock, logger });
-    const repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null });
+    const repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null, exactCountLimit: EXACT_COUNT_LIMIT });
     return { kind: "postgres", repository, close: () => sql.close() };
   } catch (error) {
     await sql.close();
