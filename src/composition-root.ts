@@ -40,7 +40,7 @@ export interface Overrides {
  */
 export async function createContainer(config: AppConfig, overrides: Overrides = {}): Promise<DependencyContainer> {
   const clock = overrides.clock ?? new SystemClock();
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const logger = overrides.logger ?? createLogger(config.logLevel, config.logFormat);
   const metrics = new Metrics({ version: packageVersion(), storage: config.storage });
   const storage = await openStorage({ config, clock, logger, metrics });
 

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     process.exitCode = 78; // EX_CONFIG
     return;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFormat);
   let service: KvService;
   try {
     service = await KvService.start(config, { logger });

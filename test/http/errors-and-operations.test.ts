@@ -42,7 +42,11 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
     const reply = await rawHttp(t.service.port, "GET /keys/\u00e9 HTTP/1.1\r\nHost: x\r\n\r\n");
     expect(reply).to.match(/^HTTP\/1.1 400 /);
     expect(reply).to.include("application/problem+json");
-    expect(JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4))).to.deep.include({ type: "urn:kv:problem:bad-request", status: 400 });
+    const body = JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4)) as { request_id: string };
+    expect(body).to.deep.include({ type: "urn:kv:problem:bad-request", status: 400 });
+    expect(reply).to.include(`X-Request-Id: ${body.request_id}`);
+    const logged = t.logs.find((log) => log.message === "request rejected by the HTTP parser" && log.request_id === body.request_id);
+    expect(logged).to.deep.include({ level: "info", status: 400 });
   });
 
   it("answers 503 with Retry-After when storage is unreachable", async () => {
@@ -156,10 +160,12 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
 
   it("GET /metrics still answers when storage cannot be sampled, with kv_storage_up 0 and a warning", async () => {
     sinon.stub(storage.repository, "statistics").rejects(new StorageUnavailableError("PostgreSQL is unreachable"));
-    const response = await t.api.get("/metrics");
+    const response = await t.api.get("/metrics", { "x-request-id": "scrape-1" });
     expect(response.status).to.equal(200);
     expect(response.text).to.match(/^kv_storage_up 0$/m);
-    expect(t.logs.some((log) => log.level === "warn" && log.message === "keyspace statistics unavailable")).to.equal(true);
+    // Logged deep inside the metrics code, yet tagged with the scrape's request id.
+    const warning = t.logs.find((log) => log.message === "keyspace statistics unavailable");
+    expect(warning).to.deep.include({ level: "warn", request_id: "scrape-1", error: "PostgreSQL is unreachable" });
   });
 
   it("GET /openapi.json serves the OpenAPI 3.1 document of this version", async () => {

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 
 export type StorageKind = "postgres" | "pglite" | "memory";
 export type LogLevel = "error" | "warn" | "info" | "debug" | "silent";
+export type LogFormat = "json" | "pretty";
 
 export interface AppConfig {
   readonly port: number;
@@ -10,6 +11,7 @@ export interface AppConfig {
   readonly databaseUrl: string | null;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
   readonly maxBodyBytes: number;
   readonly sweepIntervalSeconds: number;
   readonly sweepBatchSize: number;
@@ -28,6 +30,7 @@ export class ConfigError extends Error {
 
 const STORAGE_KINDS: readonly StorageKind[] = ["postgres", "pglite", "memory"];
 const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug", "silent"];
+const LOG_FORMATS: readonly LogFormat[] = ["json", "pretty"];
 
 /**
  * Reads and validates the configuration. The only module that touches
@@ -50,6 +53,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     databaseUrl,
     dataDir: resolve(text(env, "DATA_DIR") ?? "./data"),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+    logFormat: oneOf(env, "LOG_FORMAT", LOG_FORMATS, "json"),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 1024 * 1024 * 1024),
     sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 30, 0, 86_400),
     sweepBatchSize: integer(env, "SWEEP_BATCH_SIZE", 1000, 1, 100_000),

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type Koa from "koa";
@@ -14,7 +15,7 @@ export class HttpServer {
 
   static listen(app: Koa, host: string, port: number, logger: Logger): Promise<HttpServer> {
     const server = createServer(app.callback());
-    server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => replyToClientError(error, socket));
+    server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => replyToClientError(error, socket, logger));
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => {
@@ -56,17 +57,25 @@ export class HttpServer {
   }
 }
 
-/** Node's parser rejects some requests before Koa sees them; answer those with a problem body too. */
-function replyToClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+/**
+ * Node's parser rejects some requests before Koa sees them; answer those with
+ * a problem body and a request id too, and log them (the client's fault, so
+ * at info).
+ */
+function replyToClientError(error: NodeJS.ErrnoException, socket: Socket, logger: Logger): void {
   if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;
   }
   const code: ProblemCode =
     error.code === "HPE_HEADER_OVERFLOW" ? "headers-too-large" : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "request-timeout" : "bad-request";
-  const body = JSON.stringify(problemBody(code, "the HTTP request could not be parsed; non-ASCII characters in the path or query must be percent-encoded"));
+  const requestId = randomUUID();
+  const detail = "the HTTP request could not be parsed; non-ASCII characters in the path or query must be percent-encoded";
+  const body = JSON.stringify(problemBody(code, detail, requestId));
   const { status, title } = PROBLEMS[code];
+  logger.info("request rejected by the HTTP parser", { request_id: requestId, status, error: error.message, error_code: error.code });
   socket.end(
-    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

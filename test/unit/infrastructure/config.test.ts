@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from "../../../src/infrastructure/config/conf
 describe("loadConfig", () => {
   it("defaults to PGlite in ./data on port 8080 when nothing is set", () => {
     const config = loadConfig({});
-    expect(config).to.deep.include({ port: 8080, host: "0.0.0.0", storage: "pglite", databaseUrl: null, logLevel: "info", maxBodyBytes: 1048576 });
+    expect(config).to.deep.include({ port: 8080, host: "0.0.0.0", storage: "pglite", databaseUrl: null, logLevel: "info", logFormat: "json", maxBodyBytes: 1048576 });
     expect(config.dataDir).to.match(/\/data$/);
   });
 
@@ -21,6 +21,7 @@ describe("loadConfig", () => {
       [{ PORT: "http" }, /PORT=http must be a whole number from 0 to 65535/],
       [{ PORT: "70000" }, /PORT=70000/],
       [{ LOG_LEVEL: "loud" }, /LOG_LEVEL=loud/],
+      [{ LOG_FORMAT: "xml" }, /LOG_FORMAT=xml is not one of: json, pretty/],
       [{ MAX_BODY_BYTES: "12" }, /MAX_BODY_BYTES=12 must be a whole number from 1024/],
     ];
     for (const [env, message] of bad) expect(() => loadConfig(env)).to.throw(ConfigError, message);
