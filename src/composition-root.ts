@@ -64,7 +64,7 @@ export async function createContainer(config: AppConfig, overrides: Overrides = 
   useCase(CheckReadiness, (repository) => new CheckReadiness(repository));
   useCase(DescribeKeyspace, (repository) => new DescribeKeyspace(repository, clock));
   metrics.observeKeyspace(() => c.resolve(DescribeKeyspace).execute(), KEYSPACE_SAMPLE_TIMEOUT_MS, (error) =>
-    logger.warn("keyspace statistics unavailable", errorFields(error)),
+    logger.warn("keyspace statistics unavailable", errorFields((error as Error).cause ?? error)),
   );
 
   c.register(ExpirySweeper, {

@@ -1,8 +1,17 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { KeyspaceReport } from "../../application/describe-keyspace";
 
-export type KvOperation = "get" | "put" | "delete" | "delete_many" | "list";
-export type KvOutcome = "hit" | "miss" | "created" | "replaced" | "deleted" | "not_found" | "precondition_failed" | "listed";
+/** Every operation and the outcomes it can have: the label values of kv_operations_total. */
+const OUTCOMES = {
+  get: ["hit", "miss"],
+  put: ["created", "replaced", "precondition_failed"],
+  delete: ["deleted", "not_found", "precondition_failed"],
+  delete_many: ["deleted"],
+  list: ["listed"],
+} as const;
+
+export type KvOperation = keyof typeof OUTCOMES;
+export type KvOutcome = (typeof OUTCOMES)[KvOperation][number];
 
 export interface PoolStats {
   readonly total: number;
@@ -42,7 +51,7 @@ export class Metrics {
 
   readonly operations = new Counter({
     name: "kv_operations_total",
-    help: "Key-value operations by operation and outcome.",
+    help: "Key-value operations by operation and outcome: one per key written or deleted (bulk writes and deletes count each key), one per get or list request.",
     labelNames: ["operation", "outcome"] as const,
     registers: [this.registry],
   });
@@ -89,6 +98,10 @@ export class Metrics {
 
   constructor(build: BuildInfo) {
     collectDefaultMetrics({ register: this.registry });
+    // Series that exist from the start (at 0) let rate() and increase() see
+    // the first event, and let dashboards show 0 rather than "no data".
+    for (const [operation, outcomes] of Object.entries(OUTCOMES)) for (const outcome of outcomes) this.operations.inc({ operation, outcome }, 0);
+    for (const result of ["ok", "error"]) this.sweeps.inc({ result }, 0);
     new Gauge({
       name: "kv_build_info",
       help: "Always 1; labels carry the running version and storage adapter.",

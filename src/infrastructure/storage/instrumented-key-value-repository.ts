@@ -21,7 +21,7 @@ export function instrumentRepository(inner: KeyValueRepository, metrics: Metrics
       stop();
     }
   };
-  return {
+  const instrumented: KeyValueRepository = {
     get: (...args) => observe("get", () => inner.get(...args)),
     putMany: (...args) => observe("putMany", () => inner.putMany(...args)),
     putIf: (...args) => observe("putIf", () => inner.putIf(...args)),
@@ -33,4 +33,9 @@ export function instrumentRepository(inner: KeyValueRepository, metrics: Metrics
     statistics: (...args) => observe("statistics", () => inner.statistics(...args)),
     checkReady: () => observe("checkReady", () => inner.checkReady()),
   };
+  // Error series exist at 0 from the start, so the first failure shows in rate().
+  for (const operation of Object.keys(instrumented)) {
+    for (const kind of ["unavailable", "error"]) metrics.storageErrors.inc({ operation, kind }, 0);
+  }
+  return instrumented;
 }

@@ -142,8 +142,8 @@ export class KeysController {
   readonly deleteMany = async (ctx: Context): Promise<void> => {
     const pattern = patternFrom(parseQuery(ctx.querystring, ["filter"]));
     rejectConditions(header(ctx, "If-Match"), header(ctx, "If-None-Match"), "DELETE /keys");
-    await this.deleteValues.execute(pattern);
-    this.metrics.operations.inc({ operation: "delete_many", outcome: "deleted" });
+    const deleted = await this.deleteValues.execute(pattern);
+    this.metrics.operations.inc({ operation: "delete_many", outcome: "deleted" }, deleted);
     ctx.status = 204;
   };
 
