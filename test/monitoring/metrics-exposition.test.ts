@@ -1,40 +1,56 @@
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "../../src/infrastructure/project-files";
 import { postgresTestUrl, resetPostgres } from "../support/postgres";
+import { PROMETHEUS_SKIP_REASON, prometheusBinaries, promtool } from "../support/promtool";
 import { startTestService, type TestService } from "../support/test-service";
 import { testConfig } from "../support/test-storage";
-
-const promtool = spawnSync("promtool", ["--version"], { encoding: "utf8" }).status === 0;
-const required = process.env.REQUIRE_PROMTOOL === "1";
-const SKIP_REASON = "skipped: promtool is not installed (apt-get install --no-install-recommends prometheus)";
 
 // prom-client's default gauges are named *_total, which promtool's linter
 // reserves for counters. They are the only lint findings we accept.
 const ACCEPTED_LINT = /^nodejs_active_(handles|requests|resources)_total (non-counter metrics should not have "_total" suffix)$/;
 
-if (!promtool && !required) {
-  describe(`metrics exposition passes promtool check metrics (${SKIP_REASON})`, () => it.skip(SKIP_REASON));
-} else {
-  describe("metrics exposition passes promtool check metrics", () => {
-    let t: TestService;
-    before(async () => {
-      expect(promtool, "REQUIRE_PROMTOOL=1 but promtool is not installed").to.equal(true);
-      // Scrape a PostgreSQL-backed service when one is available: it also exports the pool gauges.
-      const url = postgresTestUrl();
-      if (url !== null) await resetPostgres(url);
-      t = await startTestService({}, url === null ? undefined : testConfig({ STORAGE: "postgres", DATABASE_URL: url }));
-      await t.api.put("/keys?expire_in=60", { a: 1, b: 2 });
-      await t.api.get("/keys/a");
-      await t.api.get("/keys/missing");
-      await t.api.request("POST", "/keys");
-      await t.api.get("/keys?filter=a$");
-    });
-    after(() => t?.stop());
+/** Metric names in the first column of the README's metric catalogue (wildcard rows left out). */
+function documentedMetrics(): string[] {
+  const readme = readFileSync(join(projectRoot(), "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("### Metric catalogue"), readme.indexOf("\n## ", readme.indexOf("### Metric catalogue")));
+  return [...section.matchAll(/^\| (`[^|]+`) \|/gm)].flatMap(([, cell]) => [...cell.matchAll(/`([a-z_:]+)`/g)].map(([, name]) => name));
+}
 
-    it("is valid exposition format with no lint findings beyond prom-client's default gauges", async () => {
-      const scrape = (await t.api.get("/metrics")).text;
-      const result = spawnSync("promtool", ["check", "metrics"], { input: scrape, encoding: "utf8" });
-      const findings = `${result.stdout}${result.stderr}`
+describe("metrics exposition", () => {
+  let t: TestService;
+  const postgres = postgresTestUrl();
+  before(async () => {
+    // Scrape a PostgreSQL-backed service when one is available: it also exports the pool gauges.
+    if (postgres !== null) await resetPostgres(postgres);
+    t = await startTestService({}, postgres === null ? undefined : testConfig({ STORAGE: "postgres", DATABASE_URL: postgres }));
+    await t.api.put("/keys?expire_in=60", { a: 1, b: 2 });
+    await t.api.get("/keys/a");
+    await t.api.get("/keys/missing");
+    await t.api.request("POST", "/keys");
+    await t.api.get("/keys?filter=a$");
+  });
+  after(() => t?.stop());
+
+  it("exports every metric the README's catalogue documents, and documents every kv_ and http_ metric it exports", async () => {
+    const scrape = (await t.api.get("/metrics")).text;
+    const exported = [...scrape.matchAll(/^# TYPE (\S+) /gm)].map(([, name]) => name);
+    const documented = documentedMetrics();
+    expect(documented.length).to.be.at.least(15);
+    const poolOnly = (name: string) => name.startsWith("kv_db_pool_");
+    for (const name of documented) if (postgres !== null || !poolOnly(name)) expect(exported, `${name} is documented`).to.include(name);
+    for (const name of exported.filter((name) => /^(kv|http)_/.test(name))) expect(documented, `${name} is exported`).to.include(name);
+  });
+
+  const binaries = prometheusBinaries();
+  if (!binaries.available && !binaries.required) {
+    it.skip(`passes promtool check metrics (${PROMETHEUS_SKIP_REASON})`);
+  } else {
+    it("passes promtool check metrics, with no lint findings beyond prom-client's default gauges", async () => {
+      expect(binaries.available, "REQUIRE_PROMETHEUS=1 but promtool is not installed").to.equal(true);
+      const result = promtool(["check", "metrics"], (await t.api.get("/metrics")).text);
+      const findings = result.output
         .split("\n")
         .map((line) => line.trim())
         .filter((line) => line !== "");
@@ -42,24 +58,5 @@ if (!promtool && !required) {
       expect(unexpected, `promtool output:\n${findings.join("\n")}`).to.deep.equal([]);
       expect(result.status, "exit 0 (clean) or 3 (only the accepted lint warnings)").to.be.oneOf([0, 3]);
     });
-
-    it("exports every metric the service documents", async () => {
-      const scrape = (await t.api.get("/metrics")).text;
-      const names = [
-        "http_requests_total",
-        "http_request_duration_seconds",
-        "kv_operations_total",
-        "kv_expired_keys_purged_total",
-        "kv_sweeper_runs_total",
-        "kv_sweeper_last_success_timestamp_seconds",
-        "kv_storage_errors_total",
-        "kv_storage_operation_duration_seconds",
-        "kv_build_info",
-        "process_resident_memory_bytes",
-        "nodejs_eventloop_lag_seconds",
-      ];
-      if (postgresTestUrl() !== null) names.push("kv_db_pool_connections", "kv_db_pool_idle_connections", "kv_db_pool_waiting_requests", "kv_db_pool_max_connections");
-      for (const name of names) expect(scrape, name).to.include(`# TYPE ${name} `);
-    });
-  });
-}
+  }
+});
