@@ -20,6 +20,17 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS scripts that run inside containers, outside the TypeScript project.
+    files: ["**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "commonjs",
+      globals: { require: "readonly", process: "readonly", console: "readonly", fetch: "readonly", setTimeout: "readonly" },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["test/**/*.ts"],
     rules: {
       // chai's property assertions (`expect(x).to.be.true`) read as unused expressions.
