@@ -1,0 +1,236 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { Client } from "pg";
+import { cpuSeconds, memoryMb } from "./process-stats";
+import { KEY_COUNT, POINT_WORKLOADS, keyName } from "./workloads";
+import { wrkScript } from "./wrk-script";
+
+/**
+ * `npm run bench`: the service against hand-written baselines, interleaved in
+ * one run (kv, then each baseline, round after round), so that machine noise
+ * hits all of them alike. Servers run on core 1 and the load generator on
+ * core 0 when `taskset` and two cores are available.
+ *
+ * Settings (environment): BENCH_STORAGE (postgres,pglite,memory), BENCH_DURATION
+ * seconds per run (10), BENCH_ROUNDS (3, the median is reported),
+ * BENCH_CONNECTIONS (64), BENCH_WARMUP seconds (2), BENCH_WORKLOADS (a comma
+ * list of workload names; all by default), BENCH_DATABASE_URL
+ * (default postgres://postgres@127.0.0.1:5432/kv_bench, created if missing).
+ */
+
+const DIST = join(__dirname, "..");
+const settings = {
+  storages: (process.env.BENCH_STORAGE ?? "postgres,pglite,memory").split(","),
+  duration: Number(process.env.BENCH_DURATION ?? 10),
+  rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+  connections: Number(process.env.BENCH_CONNECTIONS ?? 64),
+  warmup: Number(process.env.BENCH_WARMUP ?? 2),
+  workloads: process.env.BENCH_WORKLOADS?.split(",") ?? null,
+  databaseUrl: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/kv_bench",
+};
+const pinned = spawnSync("taskset", ["-c", "0", "true"]).status === 0 && (spawnSync("nproc").stdout?.toString().trim() ?? "1") !== "1";
+const useWrk = spawnSync("wrk", ["--version"]).error === undefined;
+const scripts = mkdtempSync(join(tmpdir(), "kv-bench-"));
+const SERVER_CORE = ["taskset", "-c", "1"];
+const LOAD_CORE = ["taskset", "-c", "0"];
+
+interface Running {
+  readonly name: string;
+  readonly url: string;
+  readonly process: ChildProcess;
+}
+
+interface Measurement {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly cpuPerRequestUs: number;
+  readonly rssMb: number;
+  readonly errors: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once("error", reject);
+  });
+}
+
+function command(args: string[], core: string[]): [string, string[]] {
+  const full = pinned ? [...core, ...args] : args;
+  return [full[0], full.slice(1)];
+}
+
+async function startServer(name: string, script: string, env: Record<string, string>, readyPath: string): Promise<Running> {
+  const port = await freePort();
+  const [file, args] = command([process.execPath, script], SERVER_CORE);
+  const child = spawn(file, args, { env: { PATH: process.env.PATH, ...env, PORT: String(port), HOST: "127.0.0.1" }, stdio: ["ignore", "ignore", "inherit"] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    try {
+      await fetch(url + readyPath);
+      return { name, url, process: child };
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${name} did not start`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+async function stopServer(server: Running): Promise<void> {
+  if (server.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.process.once("exit", resolve));
+  server.process.kill("SIGTERM");
+  await exited;
+}
+
+async function preload(server: Running): Promise<void> {
+  for (let start = 0; start < KEY_COUNT; start += 1000) {
+    const members = Array.from({ length: Math.min(1000, KEY_COUNT - start) }, (_, i) => `"${keyName(start + i)}":{"n":${start + i},"tag":"bench"}`);
+    const response = await fetch(`${server.url}/keys`, { method: "PUT", body: `{${members.join(",")}}`, headers: { "content-type": "application/json" } });
+    if (!response.ok) throw new Error(`preload of ${server.name} failed: ${response.status}`);
+  }
+}
+
+interface LoadResult {
+  readonly requests: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+/**
+ * Runs the load generator on its own core: wrk when installed, else autocannon;
+ * HEAD always through Node's HTTP client (see load-generator.ts). Resolves to
+ * its JSON result.
+ */
+function load(server: Running, workload: string, seconds: number): Promise<LoadResult> {
+  let generator: string[];
+  if (useWrk && workload !== "HEAD") {
+    const script = join(scripts, `${workload.replace(/[^a-z0-9]+/gi, "-")}.lua`);
+    writeFileSync(script, wrkScript(workload));
+    generator = ["wrk", "-t1", `-c${settings.connections}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, server.url];
+  } else {
+    const options = JSON.stringify({ url: server.url, workload, connections: settings.connections, durationSeconds: seconds });
+    generator = [process.execPath, join(__dirname, "load-generator.js"), options];
+  }
+  const [file, args] = command(generator, LOAD_CORE);
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => (code === 0 ? resolve(JSON.parse(output.trim().split("\n").pop()!) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+async function measure(server: Running, workload: string): Promise<Measurement> {
+  const pid = server.process.pid!;
+  const cpuBefore = cpuSeconds(pid);
+  const result = await load(server, workload, settings.duration);
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  return {
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    cpuPerRequestUs: result.requests > 0 ? (cpu * 1e6) / result.requests : 0,
+    rssMb: memoryMb(pid).rss,
+    errors: result.errors,
+  };
+}
+
+const median = (runs: Measurement[]): Measurement => [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
+
+async function databaseReachable(): Promise<boolean> {
+  const target = new URL(settings.databaseUrl);
+  const database = target.pathname.slice(1);
+  const admin = new URL(settings.databaseUrl);
+  admin.pathname = "/postgres";
+  const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+  } catch {
+    return false;
+  }
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+  const db = new Client({ connectionString: settings.databaseUrl });
+  await db.connect();
+  await db.query("DROP TABLE IF EXISTS kv_entries, kv_schema_migrations; DROP SEQUENCE IF EXISTS kv_version_seq;");
+  await db.end();
+  return true;
+}
+
+async function benchStorage(storage: string): Promise<void> {
+  const env: Record<string, string> = { STORAGE: storage, LOG_LEVEL: "info", SWEEP_INTERVAL_SECONDS: "30" };
+  const dataDir = join(DIST, "..", ".bench-data");
+  if (storage === "postgres") {
+    if (!(await databaseReachable())) {
+      console.log(`\n## postgres: skipped (no PostgreSQL at ${settings.databaseUrl}; set BENCH_DATABASE_URL)`);
+      return;
+    }
+    env.DATABASE_URL = settings.databaseUrl;
+  }
+  if (storage === "pglite") {
+    spawnSync("rm", ["-rf", dataDir]);
+    env.DATA_DIR = dataDir;
+  }
+  const servers: Running[] = [await startServer(`kv (${storage})`, join(DIST, "src", "main.js"), env, "/healthz")];
+  await preload(servers[0]);
+  if (storage === "postgres") {
+    servers.push(await startServer("node:http + pg", join(__dirname, "servers", "bare-pg.js"), { DATABASE_URL: settings.databaseUrl }, "/"));
+  }
+  if (storage === "memory") {
+    servers.push(await startServer("node:http + Map", join(__dirname, "servers", "bare-map.js"), {}, "/"));
+    await preload(servers[1]);
+  }
+  servers.push(await startServer("node:http constant", join(__dirname, "servers", "bare-constant.js"), {}, "/"));
+
+  console.log(`\n## ${storage}: ${KEY_COUNT.toLocaleString("en")} keys, ${settings.connections} connections, ${settings.duration} s runs, median of ${settings.rounds}`);
+  console.log("\n| workload | server | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | kv ÷ this |");
+  console.log("|---|---|---:|---:|---:|---:|---:|---:|");
+  try {
+    for (const { name: workload } of POINT_WORKLOADS.filter((w) => settings.workloads?.includes(w.name) ?? true)) {
+      for (const server of servers) await load(server, workload, settings.warmup);
+      const runs = new Map<string, Measurement[]>(servers.map((server) => [server.name, []]));
+      for (let round = 0; round < settings.rounds; round++) {
+        for (const server of servers) runs.get(server.name)!.push(await measure(server, workload));
+      }
+      const kv = median(runs.get(servers[0].name)!);
+      for (const server of servers) {
+        const m = median(runs.get(server.name)!);
+        const ratio = server === servers[0] ? "" : `${(kv.rps / m.rps).toFixed(2)}×`;
+        const errors = m.errors > 0 ? ` (${m.errors} errors)` : "";
+        console.log(
+          `| ${workload} | ${server.name} | ${Math.round(m.rps).toLocaleString("en")}${errors} | ${m.p50} | ${m.p99} | ${Math.round(m.cpuPerRequestUs)} | ${Math.round(m.rssMb)} | ${ratio} |`,
+        );
+      }
+    }
+  } finally {
+    for (const server of servers) await stopServer(server);
+    if (storage === "pglite") spawnSync("rm", ["-rf", dataDir]);
+  }
+}
+
+async function main(): Promise<void> {
+  const generator = useWrk ? "wrk, 1 thread" : "autocannon (install wrk for lower load-generator overhead and HEAD)";
+  console.log(`# kv bench — ${new Date().toISOString()}, Node ${process.version}, load: ${generator}; ${pinned ? "servers on core 1, load on core 0" : "not pinned (no taskset or one core)"}`);
+  for (const storage of settings.storages) await benchStorage(storage);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
