@@ -12,7 +12,7 @@ import type { Clock } from "./domain/clock";
 import type { KeyValueRepository } from "./domain/key-value-repository";
 import { SystemClock } from "./infrastructure/clock/system-clock";
 import type { AppConfig } from "./infrastructure/config/config";
-import { createLogger, errorFields, type Logger } from "./infrastructure/logging/logger";
+import { createLogger, type Logger } from "./infrastructure/logging/logger";
 import { Metrics } from "./infrastructure/metrics/metrics";
 import { packageVersion } from "./infrastructure/project-files";
 import { instrumentRepository } from "./infrastructure/storage/instrumented-key-value-repository";
@@ -21,9 +21,6 @@ import { ExpirySweeper } from "./infrastructure/sweeper/expiry-sweeper";
 import { KeysController } from "./interfaces/http/keys-controller";
 import { OperationsController } from "./interfaces/http/operations-controller";
 import { TOKENS } from "./tokens";
-
-/** A scrape waits this long for storage statistics (Prometheus's own scrape timeout defaults to 10 s). */
-const KEYSPACE_SAMPLE_TIMEOUT_MS = 2000;
 
 /** Replacements for tests: a fake clock, a quiet logger. */
 export interface Overrides {
@@ -63,9 +60,6 @@ export async function createContainer(config: AppConfig, overrides: Overrides = 
   useCase(PurgeExpiredKeys, (repository) => new PurgeExpiredKeys(repository, clock));
   useCase(CheckReadiness, (repository) => new CheckReadiness(repository));
   useCase(DescribeKeyspace, (repository) => new DescribeKeyspace(repository, clock));
-  metrics.observeKeyspace(() => c.resolve(DescribeKeyspace).execute(), KEYSPACE_SAMPLE_TIMEOUT_MS, (error) =>
-    logger.warn("keyspace statistics unavailable", errorFields((error as Error).cause ?? error)),
-  );
 
   c.register(ExpirySweeper, {
     useFactory: instanceCachingFactory(

@@ -176,9 +176,25 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
     const response = await t.api.get("/metrics", { "x-request-id": "scrape-1" });
     expect(response.status).to.equal(200);
     expect(response.text).to.match(/^kv_storage_up 0$/m);
-    // Logged deep inside the metrics code, yet tagged with the scrape's request id.
     const warning = t.logs.find((log) => log.message === "keyspace statistics unavailable");
     expect(warning).to.deep.include({ level: "warn", request_id: "scrape-1", error: "PostgreSQL is unreachable" });
+  });
+
+  it("GET /metrics gives up on a storage sample after 2 s instead of hanging the scrape", async () => {
+    sinon.stub(storage.repository, "statistics").returns(new Promise(() => undefined));
+    const started = Date.now();
+    const response = await t.api.get("/metrics", { "x-request-id": "scrape-2" });
+    expect(Date.now() - started).to.be.within(1900, 5000);
+    expect(response.text).to.match(/^kv_storage_up 0$/m);
+    const warning = t.logs.find((log) => log.message === "keyspace statistics unavailable" && log.request_id === "scrape-2");
+    expect(warning?.error).to.equal("no answer from storage within 2000 ms");
+  });
+
+  it("tags every warning and error logged while serving this suite's requests with a request id", () => {
+    const startup = new Set(["memory storage: every key is lost when the process stops; use STORAGE=pglite or postgres to keep data"]);
+    const untagged = t.logs.filter((log) => (log.level === "warn" || log.level === "error") && !startup.has(log.message) && !log.request_id);
+    expect(t.logs.filter((log) => log.level === "warn" || log.level === "error").length).to.be.at.least(4);
+    expect(untagged).to.deep.equal([]);
   });
 
   it("GET /openapi.json serves the OpenAPI 3.1 document of this version", async () => {

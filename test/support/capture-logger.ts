@@ -1,6 +1,6 @@
 import Transport from "winston-transport";
 import winston from "winston";
-import { contextFields, type Logger } from "../../src/infrastructure/logging/logger";
+import type { Logger } from "../../src/infrastructure/logging/logger";
 
 export interface CapturedLog {
   readonly level: string;
@@ -8,7 +8,7 @@ export interface CapturedLog {
   readonly [field: string]: unknown;
 }
 
-/** A winston logger that keeps its records (log context included) in memory for assertions instead of printing them. */
+/** A winston logger that keeps its records in memory for assertions instead of printing them. */
 export function captureLogger(): { logger: Logger; records: CapturedLog[] } {
   const records: CapturedLog[] = [];
   const sink = new (class extends Transport {
@@ -17,5 +17,5 @@ export function captureLogger(): { logger: Logger; records: CapturedLog[] } {
       done();
     }
   })();
-  return { logger: winston.createLogger({ level: "debug", format: contextFields(), transports: [sink] }), records };
+  return { logger: winston.createLogger({ level: "debug", transports: [sink] }), records };
 }

@@ -81,6 +81,30 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly storageUp = new Gauge({
+    name: "kv_storage_up",
+    help: "1 when the storage sample taken for this scrape succeeded, 0 when storage was unreachable or too slow.",
+    registers: [this.registry],
+  });
+
+  readonly keys = new Gauge({
+    name: "kv_keys",
+    help: "Entries stored, expired ones awaiting purge included. Exact up to 10000 entries; above, PostgreSQL's running live-row estimate (n_live_tup), which trails writes by seconds.",
+    registers: [this.registry],
+  });
+
+  readonly expiredKeys = new Gauge({
+    name: "kv_expired_keys",
+    help: "Entries past their expiry that the sweeper has not purged yet (invisible to reads). Counting stops at 100000.",
+    registers: [this.registry],
+  });
+
+  readonly oldestExpiredAge = new Gauge({
+    name: "kv_expired_keys_oldest_age_seconds",
+    help: "How long the longest-expired entry not yet purged has been waiting; 0 when none is. Grows steadily when the sweeper falls behind.",
+    registers: [this.registry],
+  });
+
   readonly storageErrors = new Counter({
     name: "kv_storage_errors_total",
     help: "Storage operations that failed, by operation and kind (unavailable, error).",
@@ -128,54 +152,16 @@ export class Metrics {
   }
 
   /**
-   * Exports keyspace gauges and kv_storage_up, sampled once per scrape (one
-   * storage call shared by all of them, abandoned after `timeoutMs` so a hung
-   * database cannot hang the scrape). When a sample fails, kv_storage_up
-   * drops to 0 and the other gauges keep their last values.
+   * Sets the keyspace gauges from a storage sample taken for this scrape, or
+   * marks storage down when there is none (the other gauges keep their last
+   * values rather than pretend the keyspace emptied).
    */
-  observeKeyspace(sample: () => Promise<KeyspaceReport>, timeoutMs: number, onError: (error: unknown) => void): void {
-    let inFlight: Promise<KeyspaceReport | null> | null = null;
-    let last: KeyspaceReport | null = null;
-    const scrapeSample = (): Promise<KeyspaceReport | null> => {
-      inFlight ??= withTimeout(sample(), timeoutMs)
-        .then((report) => (last = report))
-        .catch((error: unknown) => {
-          onError(error);
-          return null;
-        })
-        .finally(() => {
-          // Every gauge's collect() starts in the same tick of one scrape, so they
-          // all got this promise already; the next scrape samples afresh.
-          inFlight = null;
-        });
-      return inFlight;
-    };
-    const gauge = (name: string, help: string, read: (report: KeyspaceReport | null) => number | null) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        async collect() {
-          const value = read(await scrapeSample());
-          if (value !== null) this.set(value);
-        },
-      });
-    gauge("kv_storage_up", "1 when the last scrape's storage sample succeeded, 0 when storage was unreachable or too slow.", (r) => (r ? 1 : 0));
-    gauge(
-      "kv_keys",
-      "Entries stored, expired ones awaiting purge included. memory: exact; PostgreSQL and PGlite: the database's running live-row estimate (n_live_tup), which trails writes by seconds.",
-      () => last?.entries ?? null,
-    );
-    gauge(
-      "kv_expired_keys",
-      "Entries past their expiry that the sweeper has not purged yet (invisible to reads). Counting stops at 100000.",
-      () => last?.expired ?? null,
-    );
-    gauge(
-      "kv_expired_keys_oldest_age_seconds",
-      "How long the longest-expired entry not yet purged has been waiting; 0 when none is. Grows steadily when the sweeper falls behind.",
-      () => (last ? last.oldestExpiredAgeMs / 1000 : null),
-    );
+  recordKeyspace(report: KeyspaceReport | null): void {
+    this.storageUp.set(report === null ? 0 : 1);
+    if (report === null) return;
+    this.keys.set(report.entries);
+    this.expiredKeys.set(report.expired);
+    this.oldestExpiredAge.set(report.oldestExpiredAgeMs / 1000);
   }
 
   get contentType(): string {
@@ -187,10 +173,3 @@ export class Metrics {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from storage within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}

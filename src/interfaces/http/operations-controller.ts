@@ -1,10 +1,16 @@
 import type { Context } from "koa";
 import { inject, injectable } from "tsyringe";
 import { CheckReadiness } from "../../application/check-readiness";
+import { DescribeKeyspace, type KeyspaceReport } from "../../application/describe-keyspace";
 import { DomainError, StorageUnavailableError } from "../../domain/domain-error";
+import { errorFields, type Logger } from "../../infrastructure/logging/logger";
 import type { Metrics } from "../../infrastructure/metrics/metrics";
 import { TOKENS } from "../../tokens";
+import { requestIdOf } from "./middleware/observe-requests";
 import openApiDocument from "./openapi.json";
+
+/** A scrape waits this long for the storage sample (Prometheus's own scrape timeout defaults to 10 s). */
+const KEYSPACE_SAMPLE_TIMEOUT_MS = 2000;
 
 const OPENAPI_TEXT = JSON.stringify(openApiDocument);
 
@@ -13,7 +19,9 @@ const OPENAPI_TEXT = JSON.stringify(openApiDocument);
 export class OperationsController {
   constructor(
     @inject(CheckReadiness) private readonly checkReadiness: CheckReadiness,
+    @inject(DescribeKeyspace) private readonly describeKeyspace: DescribeKeyspace,
     @inject(TOKENS.Metrics) private readonly metrics: Metrics,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
   ) {}
 
   /** GET /healthz: the process is up and serving HTTP; says nothing about storage. */
@@ -32,11 +40,32 @@ export class OperationsController {
     ctx.body = { status: "ready" };
   };
 
-  /** GET /metrics: Prometheus text exposition format. */
+  /**
+   * GET /metrics: Prometheus text exposition format. Samples the keyspace
+   * first (one cheap storage query, abandoned after 2 s so a hung database
+   * cannot hang the scrape); a failed sample is a warning and kv_storage_up 0,
+   * never a failed scrape.
+   */
   readonly metricsText = async (ctx: Context): Promise<void> => {
+    this.metrics.recordKeyspace(await this.sampleKeyspace(ctx));
     ctx.body = await this.metrics.render();
     ctx.type = this.metrics.contentType;
   };
+
+  private async sampleKeyspace(ctx: Context): Promise<KeyspaceReport | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from storage within ${KEYSPACE_SAMPLE_TIMEOUT_MS} ms`)), KEYSPACE_SAMPLE_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.describeKeyspace.execute(), timeout]);
+    } catch (error) {
+      this.logger.warn("keyspace statistics unavailable", { request_id: requestIdOf(ctx), ...errorFields((error as Error).cause ?? error) });
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   /** GET /openapi.json: the OpenAPI 3.1 description of this API. */
   readonly openApi = (ctx: Context): void => {

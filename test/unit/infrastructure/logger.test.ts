@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import sinon from "sinon";
-import { createLogger, withLogContext } from "../../../src/infrastructure/logging/logger";
+import { createLogger } from "../../../src/infrastructure/logging/logger";
 
 /** Lines the logger writes to stdout while `fn` runs. */
 async function stdoutOf(fn: () => void): Promise<string[]> {
@@ -26,17 +26,6 @@ describe("logger", () => {
     expect(Object.keys(record)).to.deep.equal(["timestamp", "level", "message", "retry_in_ms"]);
     expect(record).to.deep.include({ level: "warn", message: "storage unavailable", retry_in_ms: 500 });
     expect(new Date(record.timestamp as string).toISOString()).to.equal(record.timestamp);
-  });
-
-  it("adds the log context's fields to every line written inside it, without overriding explicit ones", async () => {
-    const logger = createLogger("info");
-    const lines = await stdoutOf(() =>
-      withLogContext({ request_id: "r-1" }, () => {
-        logger.error("unexpected error");
-        logger.info("request", { request_id: "explicit" });
-      }),
-    );
-    expect(lines.map((line) => (JSON.parse(line) as { request_id: string }).request_id)).to.deep.equal(["r-1", "explicit"]);
   });
 
   it("LOG_FORMAT=pretty writes time, level, message and name=value pairs, with an error's stack below", async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware } from "koa";
-import { withLogContext, type Logger } from "../../../infrastructure/logging/logger";
+import type { Logger } from "../../../infrastructure/logging/logger";
 import type { Metrics } from "../../../infrastructure/metrics/metrics";
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -10,9 +10,8 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
  * when it is sane, else a UUID), echoes it, and when the response is done -
  * including a streamed body, or an aborted one - writes the access log line
  * and the HTTP metrics. Routes are labelled by template (`/keys/:key`),
- * never by raw path, so the number of series stays fixed. The rest of the
- * request runs in a log context: any line logged on its behalf, at any
- * depth, carries request_id.
+ * never by raw path, so the number of series stays fixed. Whatever logs on a
+ * request's behalf takes the id from requestIdOf(ctx).
  */
 export function observeRequests(metrics: Metrics, logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -35,8 +34,7 @@ export function observeRequests(metrics: Metrics, logger: Logger): Middleware {
         ...(ctx.res.writableFinished ? {} : { aborted: true }),
       });
     });
-    // Everything logged while handling the request carries its id.
-    await withLogContext({ request_id: requestId }, next);
+    await next();
   };
 }
 
