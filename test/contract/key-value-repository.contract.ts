@@ -292,6 +292,36 @@ export function describeRepositoryContract(adapter: string, open: () => Promise<
       });
     });
 
+    describe("concurrent calls (coalesced into batches where the adapter batches)", () => {
+      it("answers many concurrent reads each with its own key and at its own now", async () => {
+        await repo.putMany(entries(["a", "1"], ["b", "2"]), null, T0);
+        await repo.putMany(entries(["e", "3"]), T0 + 500, T0);
+        const expected: Record<string, (now: number) => string | null> = { a: () => "1", b: () => "2", missing: () => null, e: (now) => (now < T0 + 500 ? "3" : null) };
+        const reads = Array.from({ length: 300 }, (_, i) => ({ key: ["a", "b", "missing", "e"][i % 4], now: T0 + 499 + (i % 3) }));
+        const results = await Promise.all(reads.map((read) => repo.get(read.key, read.now)));
+        results.forEach((entry, i) => expect(entry?.value ?? null, `${reads[i].key} at +${reads[i].now - T0}`).to.equal(expected[reads[i].key](reads[i].now)));
+      });
+
+      it("applies concurrent writes atomically with distinct versions, also when they repeat keys", async () => {
+        const writes = Array.from({ length: 60 }, (_, i) => ({ shared: `k${i % 10}`, own: `own${i}`, value: String(i) }));
+        const results = await Promise.all(writes.map((w) => repo.putMany(entries([w.shared, w.value], [w.own, w.value]), null, T0)));
+        const versions = results.flat().map((result) => result.version);
+        expect(new Set(versions).size).to.equal(versions.length);
+        for (let k = 0; k < 10; k++) {
+          const touching = results.flatMap((result, i) => result.filter((r) => r.key === `k${k}`).map((r) => ({ ...r, value: writes[i].value })));
+          expect(touching).to.have.length(6);
+          expect(touching.filter((r) => r.created)).to.have.length(1);
+          // The stored pair is exactly what one of the writers was told.
+          const stored = await repo.get(`k${k}`, T0);
+          expect(touching.some((r) => r.version === stored?.version && r.value === stored?.value), `k${k}`).to.equal(true);
+        }
+        for (const [i, w] of writes.entries()) {
+          expect(results[i].map((r) => r.key)).to.deep.equal([w.shared, w.own].sort());
+          expect((await repo.get(w.own, T0))?.value).to.equal(w.value);
+        }
+      });
+    });
+
     describe("statistics", () => {
       it("reports an empty store", async () => {
         const stats = await repo.statistics(T0, 100);

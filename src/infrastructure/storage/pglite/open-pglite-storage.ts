@@ -28,7 +28,13 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
     logger.info("opening embedded database", { data_dir: directory });
     sql = new PgliteSqlClient(await PGlite.create(directory));
     const { schemaVersion } = await runMigrations(sql, logger);
-    const repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS, exactCountLimit: EXACT_COUNT_LIMIT });
+    const repository = new PostgresKeyValueRepository(sql, {
+      schemaVersion,
+      deleteBatchRows: DELETE_BATCH_ROWS,
+      exactCountLimit: EXACT_COUNT_LIMIT,
+      // PGlite runs one statement at a time anyway: one batch in flight.
+      batching: { reads: { maxInFlight: 1, maxBatch: 256 }, writes: { maxInFlight: 1, maxBatch: 64 } },
+    });
     return { kind: "pglite", repository, close };
   } catch (error) {
     await close();

@@ -4,6 +4,8 @@ import type { KeyRange, KeyValueRepository } from "../../../domain/key-value-rep
 import type { NewEntry, StoredEntry, WriteResult } from "../../../domain/stored-entry";
 import { compareCodePoints } from "../../../domain/utf8";
 import type { WriteCondition } from "../../../domain/write-condition";
+import { StorageUnavailableError } from "../../../domain/domain-error";
+import { Batcher, type BatcherOptions } from "./batcher";
 import { toLikePattern } from "./like-pattern";
 import type { SqlClient } from "./sql-client";
 
@@ -21,6 +23,24 @@ export interface PostgresRepositoryOptions {
    * there); beyond it reports the database's running estimate instead.
    */
   readonly exactCountLimit: number;
+  /**
+   * Concurrent point reads, and concurrent unconditional writes, are each
+   * coalesced into one statement per batch (see Batcher): the Node side of a
+   * query costs more than PostgreSQL's, so fewer, larger statements are what
+   * lets the service outrun one query per request.
+   */
+  readonly batching: { readonly reads: BatcherOptions; readonly writes: BatcherOptions };
+}
+
+interface PointRead {
+  readonly key: string;
+  readonly now: number;
+}
+
+interface PendingWrite {
+  readonly entries: readonly NewEntry[];
+  readonly expiresAt: number | null;
+  readonly now: number;
 }
 
 /** The default exactCountLimit: counting this many rows takes about a millisecond. */
@@ -52,38 +72,104 @@ const VERSION_TEXT = /^[1-9][0-9]{0,17}$/;
  * takes. Expiry is compared with the caller's `now`, never SQL `now()`.
  */
 export class PostgresKeyValueRepository implements KeyValueRepository {
+  private readonly reads: Batcher<PointRead, StoredEntry | null>;
+  private readonly writes: Batcher<PendingWrite, WriteResult[]>;
+
   constructor(
     private readonly sql: SqlClient,
     private readonly options: PostgresRepositoryOptions,
-  ) {}
-
-  async get(key: string, now: number): Promise<StoredEntry | null> {
-    const { rows } = await this.sql.query<EntryRow>(
-      `SELECT key, value, version::text AS version, expires_at_ms FROM kv_entries WHERE ${LIVE} AND key = $2`,
-      [now, key],
-    );
-    return rows.length === 0 ? null : toEntry(rows[0]);
+  ) {
+    this.reads = new Batcher((reads) => this.readBatch(reads), options.batching.reads);
+    this.writes = new Batcher((writes) => this.writeBatch(writes), options.batching.writes);
   }
 
-  async putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]> {
-    // One statement for all keys: atomic. On conflict the old row is still
-    // visible as `e`, so an expired key is re-created (create_version moves)
-    // and a live one replaced, decided under the row lock.
-    const { rows } = await this.sql.query<WriteRow>(
+  get(key: string, now: number): Promise<StoredEntry | null> {
+    return this.reads.submit({ key, now });
+  }
+
+  putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]> {
+    return this.writes.submit({ entries, expiresAt, now });
+  }
+
+  /** Point reads of one batch in one statement; each read keeps its own `now`, so expiry stays exact. */
+  private async readBatch(reads: PointRead[]): Promise<PromiseSettledResult<StoredEntry | null>[]> {
+    const { rows } = await this.sql.query<EntryRow & { i: string }>(
+      `SELECT r.i, e.key, e.value, e.version::text AS version, e.expires_at_ms
+         FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(key, now, i)
+         JOIN kv_entries AS e ON e.key = r.key
+        WHERE e.expires_at_ms IS NULL OR e.expires_at_ms > r.now`,
+      [reads.map((read) => read.key), reads.map((read) => read.now)],
+    );
+    const found: (StoredEntry | null)[] = reads.map(() => null);
+    for (const row of rows) found[Number(row.i) - 1] = toEntry(row);
+    return found.map((value) => ({ status: "fulfilled", value }));
+  }
+
+  /**
+   * Unconditional writes of one batch, each still atomic. Writes are grouped
+   * into as few statements as possible; a key may appear once per statement
+   * (ON CONFLICT cannot touch a row twice), so a write repeating a key of its
+   * group starts the next group, in arrival order. When a group's statement
+   * fails for a reason other than storage being unreachable, its writes are
+   * retried one by one, so one bad write fails alone.
+   */
+  private async writeBatch(writes: PendingWrite[]): Promise<PromiseSettledResult<WriteResult[]>[]> {
+    const results: PromiseSettledResult<WriteResult[]>[] = [];
+    let group: PendingWrite[] = [];
+    let keys = new Set<string>();
+    const send = async () => {
+      if (group.length === 0) return;
+      try {
+        results.push(...(await this.upsert(group)).map((value) => ({ status: "fulfilled" as const, value })));
+      } catch (error) {
+        if (group.length === 1 || error instanceof StorageUnavailableError) throw error;
+        for (const write of group) {
+          results.push(await this.upsert([write]).then((value) => ({ status: "fulfilled" as const, value: value[0] }), (reason: unknown) => ({ status: "rejected" as const, reason })));
+        }
+      }
+      group = [];
+      keys = new Set();
+    };
+    for (const write of writes) {
+      if (write.entries.some((entry) => keys.has(entry.key))) await send();
+      group.push(write);
+      for (const entry of write.entries) keys.add(entry.key);
+    }
+    await send();
+    return results;
+  }
+
+  /**
+   * One statement for all rows: atomic, one commit. On conflict the old row is
+   * still visible as `e`, so an expired key is re-created (create_version
+   * moves) and a live one replaced, decided under the row lock. Expiry is
+   * judged at the latest `now` of the group: the moment closest to the write.
+   */
+  private async upsert(writes: PendingWrite[]): Promise<WriteResult[][]> {
+    const rows = writes.flatMap((write) => write.entries.map((entry) => ({ entry, expiresAt: write.expiresAt })));
+    const now = Math.max(...writes.map((write) => write.now));
+    const { rows: written } = await this.sql.query<WriteRow>(
       `INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
-       SELECT k, v, n, n, $3::bigint
-         FROM (SELECT k, v, nextval('kv_version_seq') AS n FROM unnest($1::text[], $2::text[]) AS u(k, v)) AS fresh
+       SELECT k, v, n, n, x
+         FROM (SELECT k, v, x, nextval('kv_version_seq') AS n
+                 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(k, v, x)) AS fresh
        ON CONFLICT (key) DO UPDATE
          SET value = EXCLUDED.value,
              version = EXCLUDED.version,
              expires_at_ms = EXCLUDED.expires_at_ms,
              create_version = CASE WHEN e.expires_at_ms <= $4::bigint THEN EXCLUDED.version ELSE e.create_version END
        RETURNING key, version::text AS version, create_version = version AS created`,
-      [entries.map((entry) => entry.key), entries.map((entry) => entry.value), expiresAt, now],
+      [rows.map((row) => row.entry.key), rows.map((row) => row.entry.value), rows.map((row) => row.expiresAt), now],
     );
-    return rows
-      .map((row) => ({ key: row.key, version: row.version, expiresAt, created: row.created }))
-      .sort((a, b) => compareCodePoints(a.key, b.key));
+    const byKey = new Map(written.map((row) => [row.key, row]));
+    return writes.map((write) =>
+      write.entries
+        .map((entry) => {
+          const row = byKey.get(entry.key) as WriteRow;
+          return { key: entry.key, version: row.version, expiresAt: write.expiresAt, created: row.created };
+        })
+        .sort((a, b) => compareCodePoints(a.key, b.key)),
+    );
   }
 
   async putIf(entry: NewEntry, expiresAt: number | null, condition: WriteCondition, now: number): Promise<WriteResult | null> {
