@@ -1,5 +1,6 @@
 import winston from "winston";
 import type { LogFormat, LogLevel } from "../config/config";
+import { StdoutTransport } from "./stdout-transport";
 
 export type Logger = winston.Logger;
 
@@ -18,7 +19,7 @@ export function createLogger(level: LogLevel, format: LogFormat = "json"): Logge
     level: level === "silent" ? "error" : level,
     silent: level === "silent",
     format: winston.format.combine(winston.format.timestamp(), format === "json" ? jsonLine : prettyLine),
-    transports: [new winston.transports.Console({ stderrLevels: [] })],
+    transports: [new StdoutTransport()],
   });
 }
 
