@@ -50,7 +50,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (url === "/keys" && req.method === "PUT") {
     const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
-    const keys = Object.keys(body);
+    // Sorted, as any careful server must: concurrent multi-row upserts that lock rows in different orders deadlock.
+    const keys = Object.keys(body).sort();
     await upsert(keys, keys.map((key) => JSON.stringify(body[key])));
     return send(res, 200, "{}");
   }

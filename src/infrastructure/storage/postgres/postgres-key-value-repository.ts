@@ -146,7 +146,12 @@ export class PostgresKeyValueRepository implements KeyValueRepository {
    * judged at the latest `now` of the group: the moment closest to the write.
    */
   private async upsert(writes: PendingWrite[]): Promise<WriteResult[][]> {
-    const rows = writes.flatMap((write) => write.entries.map((entry) => ({ entry, expiresAt: write.expiresAt })));
+    // Rows in code-point order of keys across the whole group: every statement
+    // then takes its row locks in one global order, so concurrent batches (and
+    // multi-key writes) cannot deadlock.
+    const rows = writes
+      .flatMap((write) => write.entries.map((entry) => ({ entry, expiresAt: write.expiresAt })))
+      .sort((a, b) => compareCodePoints(a.entry.key, b.entry.key));
     const now = Math.max(...writes.map((write) => write.now));
     const { rows: written } = await this.sql.query<WriteRow>(
       `INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
