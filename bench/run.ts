@@ -1,12 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { Client } from "pg";
 import { cpuSeconds, memoryMb } from "./process-stats";
 import { KEY_COUNT, POINT_WORKLOADS, keyName } from "./workloads";
 import { wrkScript } from "./wrk-script";
+import { freePort } from "../test/support/free-port";
 
 /**
  * `npm run bench`: the service against hand-written baselines, interleaved in
@@ -50,16 +50,6 @@ interface Measurement {
   readonly cpuPerRequestUs: number;
   readonly rssMb: number;
   readonly errors: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once("error", reject);
-  });
 }
 
 function command(args: string[], core: string[]): [string, string[]] {

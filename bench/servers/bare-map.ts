@@ -1,24 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { readBody, send } from "./plain-http";
 
 /**
  * Baseline 3: node:http + a Map - the ceiling for the memory adapter: no
  * framework, no validation beyond JSON.parse, no logging, no metrics.
  */
 const store = new Map<string, string>();
-
-function send(res: ServerResponse, status: number, body?: string, head = false): void {
-  res.writeHead(status, { "content-type": "application/json", "content-length": body === undefined ? 0 : Buffer.byteLength(body) });
-  res.end(head ? undefined : body);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = req.url ?? "/";

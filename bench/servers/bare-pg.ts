@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { readBody, send } from "./plain-http";
 import { Pool } from "pg";
 
 /**
@@ -8,20 +9,6 @@ import { Pool } from "pg";
  */
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_MAX ?? 10) });
 const LIVE = "(expires_at_ms IS NULL OR expires_at_ms > $2)";
-
-function send(res: ServerResponse, status: number, body?: string, head = false): void {
-  res.writeHead(status, { "content-type": "application/json", "content-length": body === undefined ? 0 : Buffer.byteLength(body) });
-  res.end(head ? undefined : body);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 async function upsert(keys: string[], values: string[]): Promise<void> {
   await pool.query(

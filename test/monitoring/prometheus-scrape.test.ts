@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { ChildService } from "../support/child-service";
@@ -9,6 +8,7 @@ import { DEPLOY, alertRules, expandDashboardVariables, readYaml, selectorsIn, sh
 import { POSTGRES_SKIP_REASON, postgresTestUrl, resetPostgres } from "../support/postgres";
 import { PROMETHEUS_SKIP_REASON, prometheusBinaries } from "../support/promtool";
 import { temporaryDirectory } from "../support/test-storage";
+import { freePort } from "../support/free-port";
 
 interface ScrapeConfig {
   global?: Record<string, string>;
@@ -23,16 +23,6 @@ interface Sample {
 
 /** A histogram bucket's upper bound as a number. */
 const bound = (le: string) => (le === "+Inf" ? Infinity : Number(le));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once("error", reject);
-  });
-}
 
 /** Retries `check` until it stops throwing, or rethrows its last error at the deadline. */
 async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
