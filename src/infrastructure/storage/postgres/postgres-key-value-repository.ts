@@ -117,26 +117,29 @@ export class PostgresKeyValueRepository implements KeyValueRepository {
     const results: PromiseSettledResult<WriteResult[]>[] = [];
     let group: PendingWrite[] = [];
     let keys = new Set<string>();
-    const send = async () => {
-      if (group.length === 0) return;
-      try {
-        results.push(...(await this.upsert(group)).map((value) => ({ status: "fulfilled" as const, value })));
-      } catch (error) {
-        if (group.length === 1 || error instanceof StorageUnavailableError) throw error;
-        for (const write of group) {
-          results.push(await this.upsert([write]).then((value) => ({ status: "fulfilled" as const, value: value[0] }), (reason: unknown) => ({ status: "rejected" as const, reason })));
-        }
-      }
-      group = [];
-      keys = new Set();
-    };
     for (const write of writes) {
-      if (write.entries.some((entry) => keys.has(entry.key))) await send();
+      if (write.entries.some((entry) => keys.has(entry.key))) {
+        results.push(...(await this.writeGroup(group)));
+        group = [];
+        keys = new Set();
+      }
       group.push(write);
       for (const entry of write.entries) keys.add(entry.key);
     }
-    await send();
+    results.push(...(await this.writeGroup(group)));
     return results;
+  }
+
+  /** One group's statement; its writes fail together only when storage is unreachable (earlier groups keep their commits). */
+  private async writeGroup(group: PendingWrite[]): Promise<PromiseSettledResult<WriteResult[]>[]> {
+    try {
+      return (await this.upsert(group)).map((value) => ({ status: "fulfilled", value }));
+    } catch (error) {
+      if (group.length === 1 || error instanceof StorageUnavailableError) return group.map(() => ({ status: "rejected", reason: error }));
+      const alone: PromiseSettledResult<WriteResult[]>[] = [];
+      for (const write of group) alone.push(...(await this.writeGroup([write])));
+      return alone;
+    }
   }
 
   /**
