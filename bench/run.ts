@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import { cpuSeconds, memoryMb } from "./process-stats";
+import { INFIX_FILTER, PREFIX_FILTER, SCALE_KEYS, fullListing, loadScaleKeys, rawCursorRead, sequentialLatency } from "./scale";
 import { KEY_COUNT, POINT_WORKLOADS, keyName } from "./workloads";
 import { wrkScript } from "./wrk-script";
 import { freePort } from "../test/support/free-port";
@@ -17,7 +18,8 @@ import { freePort } from "../test/support/free-port";
  * Settings (environment): BENCH_STORAGE (postgres,pglite,memory), BENCH_DURATION
  * seconds per run (10), BENCH_ROUNDS (3, the median is reported),
  * BENCH_CONNECTIONS (64), BENCH_WARMUP seconds (2), BENCH_WORKLOADS (a comma
- * list of workload names; all by default), BENCH_DATABASE_URL
+ * list of workload names; all by default), BENCH_SCALE (storages that also
+ * get the 1,000,000-key listing workloads; "postgres"), BENCH_DATABASE_URL
  * (default postgres://postgres@127.0.0.1:5432/kv_bench, created if missing).
  */
 
@@ -29,6 +31,7 @@ const settings = {
   connections: Number(process.env.BENCH_CONNECTIONS ?? 64),
   warmup: Number(process.env.BENCH_WARMUP ?? 2),
   workloads: process.env.BENCH_WORKLOADS?.split(",") ?? null,
+  scale: (process.env.BENCH_SCALE ?? "postgres").split(",").filter((name) => name !== ""),
   databaseUrl: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/kv_bench",
 };
 const pinned = spawnSync("taskset", ["-c", "0", "true"]).status === 0 && (spawnSync("nproc").stdout?.toString().trim() ?? "1") !== "1";
@@ -208,10 +211,27 @@ async function benchStorage(storage: string): Promise<void> {
         );
       }
     }
+    if (settings.scale.includes(storage)) await benchScale(storage, servers[0], env.DATABASE_URL ?? null);
   } finally {
     for (const server of servers) await stopServer(server);
     if (storage === "pglite") spawnSync("rm", ["-rf", dataDir]);
   }
+}
+
+async function benchScale(storage: string, kv: Running, databaseUrl: string | null): Promise<void> {
+  const server = { url: kv.url, pid: kv.process.pid! };
+  const loadSeconds = await loadScaleKeys(server);
+  const total = SCALE_KEYS + KEY_COUNT;
+  console.log(`\n### ${storage}: listing ${total.toLocaleString("en")} keys (${SCALE_KEYS.toLocaleString("en")} loaded through PUT /keys in ${loadSeconds.toFixed(1)} s)`);
+  const listing = await fullListing(server);
+  const raw = databaseUrl === null ? null : await rawCursorRead(databaseUrl);
+  const prefix = await sequentialLatency(server, PREFIX_FILTER);
+  const infix = await sequentialLatency(server, INFIX_FILTER);
+  console.log("\n| measure | result |\n|---|---|");
+  console.log(`| GET /keys, all keys | ${listing.seconds.toFixed(2)} s, ${listing.megabytes.toFixed(1)} MB, server peak RSS ${Math.round(listing.peakRssMb)} MB${listing.peakSinceListing ? " during the listing" : " (lifetime peak)"} |`);
+  if (raw !== null) console.log(`| raw pg-cursor read of the same rows (2000 per fetch) | ${raw.seconds.toFixed(2)} s for ${raw.rows.toLocaleString("en")} rows; listing ÷ raw = ${(listing.seconds / raw.seconds).toFixed(2)}× |`);
+  console.log(`| prefix filter \`${PREFIX_FILTER.slice(PREFIX_FILTER.indexOf("=") + 1)}\` (${prefix.keys} keys), 50 sequential | p50 ${prefix.p50} ms, p99 ${prefix.p99} ms |`);
+  console.log(`| infix filter \`${INFIX_FILTER.slice(INFIX_FILTER.indexOf("=") + 1)}\` (${infix.keys} keys), 50 sequential | p50 ${infix.p50} ms, p99 ${infix.p99} ms |`);
 }
 
 async function main(): Promise<void> {
