@@ -42,5 +42,22 @@ if (url === null) {
         await client.close();
       }
     });
+
+    it("an infix filter is served by the trigram index (the planner picks it on its own)", async () => {
+      const client = new PgPoolSqlClient(new Pool({ connectionString: url, max: 1 }));
+      try {
+        await client.exec(
+          "INSERT INTO kv_entries (key, value, version, create_version) SELECT 'key-' || lpad(g::text, 7, '0'), '1', g, g FROM generate_series(1, 20000) AS g; ANALYZE kv_entries",
+        );
+        const { rows } = await client.query<{ "QUERY PLAN": string }>(
+          "EXPLAIN SELECT key, value FROM kv_entries WHERE (expires_at_ms IS NULL OR expires_at_ms > $1) AND key LIKE $2 ESCAPE '\\' ORDER BY key LIMIT 100",
+          [0, "%12345%"],
+        );
+        expect(rows.map((row) => row["QUERY PLAN"]).join("\n")).to.match(/Bitmap Index Scan on kv_entries_key_trgm_idx/);
+      } finally {
+        await client.exec("DELETE FROM kv_entries WHERE key LIKE 'key-%'");
+        await client.close();
+      }
+    });
   });
 }

@@ -1,4 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { join } from "node:path";
 import { errorFields } from "../../logging/logger";
 import { PgliteSqlClient } from "../postgres/pglite-sql-client";
@@ -26,7 +27,7 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
   try {
     const directory = join(config.dataDir, "pglite");
     logger.info("opening embedded database", { data_dir: directory });
-    sql = new PgliteSqlClient(await PGlite.create(directory));
+    sql = new PgliteSqlClient(await PGlite.create(directory, { extensions: { pg_trgm } }));
     const { schemaVersion } = await runMigrations(sql, logger);
     const repository = new PostgresKeyValueRepository(sql, {
       schemaVersion,
