@@ -90,3 +90,42 @@ export async function sequentialLatency(server: ScaleServer, path: string, count
 
 export const PREFIX_FILTER = "/keys?filter=scale-00001$";
 export const INFIX_FILTER = "/keys?filter=$12345$";
+
+async function purgedSoFar(server: ScaleServer): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return Number(/^kv_expired_keys_purged_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+/** Writes SCALE_KEYS keys that expire 1 s later (run it on a server whose sweeper is off). */
+export async function writeExpiringKeys(server: ScaleServer): Promise<void> {
+  for (let start = 0; start < SCALE_KEYS; start += 2000) {
+    const members = Array.from({ length: 2000 }, (_, i) => `"exp-${String(start + i).padStart(7, "0")}":${start + i}`);
+    const response = await fetch(`${server.url}/keys?expire_in=1`, { method: "PUT", body: `{${members.join(",")}}`, headers: { "content-type": "application/json" } });
+    if (!response.ok) throw new Error(`writing expiring keys failed: ${response.status}`);
+  }
+}
+
+/**
+ * Times a freshly started server's sweeper removing the SCALE_KEYS expired
+ * keys, from `sweepStartsAt` (its start plus the sweep interval) until its
+ * purge counter reaches them all, while a client reads one live key in a loop
+ * to show what purging costs the requests that run meanwhile.
+ */
+export async function timePurge(server: ScaleServer, sweepStartsAt: bigint): Promise<{ seconds: number; rowsPerSecond: number; p50: number; p99: number; reads: number }> {
+  const latencies: number[] = [];
+  let done = false;
+  const reader = (async () => {
+    while (!done) {
+      const t0 = process.hrtime.bigint();
+      await (await fetch(`${server.url}/keys/scale-0000001`)).text();
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  })();
+  while ((await purgedSoFar(server)) < SCALE_KEYS) await new Promise((resolve) => setTimeout(resolve, 20));
+  const seconds = Number(process.hrtime.bigint() - sweepStartsAt) / 1e9;
+  done = true;
+  await reader;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 100) / 100;
+  return { seconds, rowsPerSecond: SCALE_KEYS / seconds, p50: at(0.5), p99: at(0.99), reads: latencies.length };
+}
