@@ -8,8 +8,12 @@ import { runMigrations } from "../postgres/run-migrations";
 import type { Storage, StorageContext } from "../storage";
 import { DataDirectoryLock } from "./data-directory-lock";
 
-/** Rows per statement for bulk deletes: each PGlite statement blocks the event loop while it runs. */
-const DELETE_BATCH_ROWS = 2_000;
+/**
+ * Rows per statement for bulk deletes and purges: each PGlite statement blocks
+ * the event loop while it runs. 200 rather than 2000: reads during a 1M-key
+ * purge p50 27 -> 7 ms (purge 60k -> 28k rows/s), see bench/results.
+ */
+const DELETE_BATCH_ROWS = 200;
 
 export async function openPgliteStorage({ config, clock, logger }: StorageContext): Promise<Storage> {
   const lock = await DataDirectoryLock.acquire(config.dataDir, clock, {

@@ -262,16 +262,24 @@ export class PostgresKeyValueRepository implements KeyValueRepository {
   }
 
   async purgeExpired(now: number, limit: number): Promise<number> {
-    // SKIP LOCKED: concurrent sweepers (several app instances) take disjoint
-    // rows instead of queueing on each other. Rows locked by a writer are
-    // skipped too; the next run gets them if they are still expired.
-    const { rowCount } = await this.sql.query(
-      `DELETE FROM kv_entries WHERE key IN (
-         SELECT key FROM kv_entries WHERE expires_at_ms <= $1
-         ORDER BY expires_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      [now, limit],
-    );
-    return rowCount;
+    // In statements of at most deleteBatchRows rows where that is set (PGlite:
+    // each statement blocks the event loop while it runs).
+    const perStatement = Math.min(limit, this.options.deleteBatchRows ?? limit);
+    let purged = 0;
+    while (purged < limit) {
+      // SKIP LOCKED: concurrent sweepers (several app instances) take disjoint
+      // rows instead of queueing on each other. Rows locked by a writer are
+      // skipped too; the next run gets them if they are still expired.
+      const { rowCount } = await this.sql.query(
+        `DELETE FROM kv_entries WHERE key IN (
+           SELECT key FROM kv_entries WHERE expires_at_ms <= $1
+           ORDER BY expires_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [now, Math.min(perStatement, limit - purged)],
+      );
+      purged += rowCount;
+      if (rowCount < perStatement) return purged;
+    }
+    return purged;
   }
 
   async statistics(now: number, expiredLimit: number): Promise<KeyspaceStatistics> {
