@@ -4,7 +4,7 @@ import { DeleteValue } from "./application/delete-value";
 import { DeleteValues } from "./application/delete-values";
 import { DescribeKeyspace } from "./application/describe-keyspace";
 import { GetValue } from "./application/get-value";
-import { ListValues } from "./application/list-values";
+import { DEFAULT_CHUNK_POLICY, ListValues } from "./application/list-values";
 import { PurgeExpiredKeys } from "./application/purge-expired-keys";
 import { PutValue } from "./application/put-value";
 import { PutValues } from "./application/put-values";
@@ -56,7 +56,10 @@ export async function createContainer(config: AppConfig, overrides: Overrides = 
   useCase(PutValues, (repository) => new PutValues(repository, clock));
   useCase(DeleteValue, (repository) => new DeleteValue(repository, clock));
   useCase(DeleteValues, (repository) => new DeleteValues(repository));
-  useCase(ListValues, (repository) => new ListValues(repository, clock));
+  // PGlite runs each chunk's statement on the main thread: keep its chunks at
+  // 2,000 rows (about 10 ms) instead of the 10,000 that pay off on a server.
+  const chunks = storage.kind === "pglite" ? { ...DEFAULT_CHUNK_POLICY, maxRows: 2_000 } : DEFAULT_CHUNK_POLICY;
+  useCase(ListValues, (repository) => new ListValues(repository, clock, chunks));
   useCase(PurgeExpiredKeys, (repository) => new PurgeExpiredKeys(repository, clock));
   useCase(CheckReadiness, (repository) => new CheckReadiness(repository));
   useCase(DescribeKeyspace, (repository) => new DescribeKeyspace(repository, clock));

@@ -28,7 +28,8 @@ export interface ChunkPolicy {
   readonly maxBytes: number;
 }
 
-export const DEFAULT_CHUNK_POLICY: ChunkPolicy = { firstRows: 100, maxRows: 2_000, maxBytes: 4 * 1024 * 1024 };
+/** 10,000 rows per round trip at most: a full listing of 1.1M keys on PostgreSQL took 1.09-1.40 s against 1.17-1.49 s with 2,000. */
+export const DEFAULT_CHUNK_POLICY: ChunkPolicy = { firstRows: 100, maxRows: 10_000, maxBytes: 4 * 1024 * 1024 };
 
 /**
  * Lists entries with keyset pagination over storage, so memory stays bounded
