@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { KeyspaceReport } from "../../application/describe-keyspace";
+import { EXPIRED_COUNT_LIMIT, type KeyspaceReport } from "../../application/describe-keyspace";
 
 /** Every operation and the outcomes it can have: the label values of kv_operations_total. */
 const OUTCOMES = {
@@ -95,7 +95,7 @@ export class Metrics {
 
   readonly expiredKeys = new Gauge({
     name: "kv_expired_keys",
-    help: "Entries past their expiry that the sweeper has not purged yet (invisible to reads). Counting stops at 100000.",
+    help: `Entries past their expiry that the sweeper has not purged yet (invisible to reads). Counting stops at ${EXPIRED_COUNT_LIMIT}.`,
     registers: [this.registry],
   });
 
