@@ -56,8 +56,9 @@ export async function createContainer(config: AppConfig, overrides: Overrides = 
   useCase(PutValues, (repository) => new PutValues(repository, clock));
   useCase(DeleteValue, (repository) => new DeleteValue(repository, clock));
   useCase(DeleteValues, (repository) => new DeleteValues(repository));
-  // PGlite runs each chunk's statement on the main thread: keep its chunks at
-  // 2,000 rows (about 10 ms) instead of the 10,000 that pay off on a server.
+  // PGlite runs one statement at a time (in its worker thread): keep its
+  // chunks at 2,000 rows (about 10 ms) so other requests' statements do not
+  // queue behind a long one; 10,000 pays off on a server.
   const chunks = storage.kind === "pglite" ? { ...DEFAULT_CHUNK_POLICY, maxRows: 2_000 } : DEFAULT_CHUNK_POLICY;
   useCase(ListValues, (repository) => new ListValues(repository, clock, chunks));
   useCase(PurgeExpiredKeys, (repository) => new PurgeExpiredKeys(repository, clock));

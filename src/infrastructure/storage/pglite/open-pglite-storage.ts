@@ -1,17 +1,16 @@
-import { PGlite } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { join } from "node:path";
 import { errorFields } from "../../logging/logger";
-import { PgliteSqlClient } from "../postgres/pglite-sql-client";
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
 import { runMigrations } from "../postgres/run-migrations";
 import type { Storage, StorageContext } from "../storage";
 import { DataDirectoryLock } from "./data-directory-lock";
+import { PgliteWorkerSqlClient } from "./pglite-worker-sql-client";
 
 /**
- * Rows per statement for bulk deletes and purges: each PGlite statement blocks
- * the event loop while it runs. 200 rather than 2000: reads during a 1M-key
- * purge p50 27 -> 7 ms (purge 60k -> 28k rows/s), see bench/results.
+ * Rows per statement for bulk deletes and purges: PGlite runs one statement at
+ * a time, so a request's statement waits for the purge statement running.
+ * 200 rather than 1000: reads during a 1M-key purge p50 27 -> 7 ms when PGlite
+ * still ran on the main thread; see bench/results.
  */
 const DELETE_BATCH_ROWS = 200;
 
@@ -23,7 +22,7 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
       process.exit(70);
     },
   });
-  let sql: PgliteSqlClient | null = null;
+  let sql: PgliteWorkerSqlClient | null = null;
   const close = async () => {
     await sql?.close();
     await lock.release();
@@ -31,7 +30,11 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
   try {
     const directory = join(config.dataDir, "pglite");
     logger.info("opening embedded database", { data_dir: directory });
-    sql = new PgliteSqlClient(await PGlite.create(directory, { extensions: { pg_trgm } }));
+    sql = await PgliteWorkerSqlClient.open({ directory }, (error) => {
+      // The engine's state is unknown; a restart (supervisor) reopens it from disk.
+      logger.error("embedded database worker stopped; exiting", errorFields(error));
+      process.exit(70);
+    });
     const { schemaVersion } = await runMigrations(sql, logger);
     const repository = new PostgresKeyValueRepository(sql, {
       schemaVersion,

@@ -14,7 +14,8 @@ export interface PostgresRepositoryOptions {
   readonly schemaVersion: number;
   /**
    * When set, bulk deletes run as several statements of at most this many rows
-   * each. PGlite needs it (a statement blocks the event loop while it runs);
+   * each. PGlite needs it (it runs one statement at a time, and every other
+   * request's statement waits for the one running);
    * on a PostgreSQL server one statement is better (atomic, one round trip).
    */
   readonly deleteBatchRows: number | null;
@@ -263,7 +264,7 @@ export class PostgresKeyValueRepository implements KeyValueRepository {
 
   async purgeExpired(now: number, limit: number): Promise<number> {
     // In statements of at most deleteBatchRows rows where that is set (PGlite:
-    // each statement blocks the event loop while it runs).
+    // requests' statements wait behind each one).
     const perStatement = Math.min(limit, this.options.deleteBatchRows ?? limit);
     let purged = 0;
     while (purged < limit) {

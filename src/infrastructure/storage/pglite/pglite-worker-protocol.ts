@@ -1,0 +1,44 @@
+/** Messages between PgliteWorkerSqlClient (main thread) and pglite-worker (its thread). */
+
+export interface PgliteWorkerOptions {
+  /** The PGlite data directory. */
+  readonly directory: string;
+}
+
+export type PgliteRequest =
+  | { readonly id: number; readonly kind: "query"; readonly text: string; readonly params?: readonly unknown[] }
+  | { readonly id: number; readonly kind: "exec"; readonly script: string }
+  | { readonly id: number; readonly kind: "close" };
+
+/** An error as it crosses the thread boundary: structured clone keeps neither class nor `code`. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly detail?: string;
+}
+
+export type PgliteReply =
+  | { readonly kind: "ready" }
+  | { readonly kind: "failed"; readonly error: SerializedError }
+  | { readonly kind: "result"; readonly id: number; readonly rows: unknown[]; readonly rowCount: number }
+  | { readonly kind: "error"; readonly id: number; readonly error: SerializedError };
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const { code, detail } = error as { code?: unknown; detail?: unknown };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === "string" ? { code } : {}),
+    ...(typeof detail === "string" ? { detail } : {}),
+  };
+}
+
+export function deserializeError(serialized: SerializedError): Error {
+  const error = new Error(serialized.message) as Error & { code?: string; detail?: string };
+  error.name = serialized.name;
+  if (serialized.code !== undefined) error.code = serialized.code;
+  if (serialized.detail !== undefined) error.detail = serialized.detail;
+  return error;
+}

@@ -1,0 +1,71 @@
+import { expect } from "chai";
+import { join } from "node:path";
+import { StorageUnavailableError } from "../../../src/domain/domain-error";
+import { PgliteWorkerSqlClient } from "../../../src/infrastructure/storage/pglite/pglite-worker-sql-client";
+import { temporaryDirectory } from "../../support/test-storage";
+
+describe("PgliteWorkerSqlClient (PGlite in a worker thread)", function () {
+  this.timeout(30_000);
+  let directory: ReturnType<typeof temporaryDirectory>;
+  let client: PgliteWorkerSqlClient;
+  const crashes: Error[] = [];
+
+  before(async () => {
+    directory = temporaryDirectory();
+    client = await PgliteWorkerSqlClient.open({ directory: join(directory.path, "pglite") }, (error) => crashes.push(error));
+    await client.exec("CREATE TABLE t (k text PRIMARY KEY, n bigint)");
+  });
+  after(async () => {
+    await client.close();
+    directory.remove();
+  });
+
+  it("returns rows and row counts like the pg driver", async () => {
+    const inserted = await client.query("INSERT INTO t VALUES ($1, $2), ($3, $4)", ["a", 1, "b", 2]);
+    expect(inserted.rowCount).to.equal(2);
+    const { rows } = await client.query<{ k: string }>("SELECT k FROM t ORDER BY k");
+    expect(rows).to.deep.equal([{ k: "a" }, { k: "b" }]);
+  });
+
+  it("carries the SQLSTATE of a failed statement across the thread boundary", async () => {
+    const error = await client.query("INSERT INTO t VALUES ('a', 3)").then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(Error);
+    expect((error as { code?: string }).code).to.equal("23505");
+  });
+
+  it("keeps the event loop free while a long statement runs", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = performance.now();
+    await client.query("SELECT count(*) FROM generate_series(1, 3000000)");
+    const elapsedMs = performance.now() - started;
+    clearInterval(timer);
+    // On the main thread this statement would have allowed no tick at all.
+    expect(elapsedMs).to.be.greaterThan(20);
+    expect(ticks).to.be.greaterThan(0);
+  });
+
+  it("holds the single session for a transaction: other statements wait for its end", async () => {
+    const seen: string[] = [];
+    const transaction = client.transaction(async (tx) => {
+      await tx.query("INSERT INTO t VALUES ('in-tx', 1)");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      seen.push("transaction body done");
+      throw new Error("roll back");
+    });
+    const outside = client.query<{ n: string }>("SELECT count(*) AS n FROM t WHERE k = 'in-tx'").then(({ rows }) => {
+      seen.push(`outside saw ${rows[0].n}`);
+    });
+    expect(await transaction.then(() => null, (e: unknown) => (e as Error).message)).to.equal("roll back");
+    await outside;
+    expect(seen).to.deep.equal(["transaction body done", "outside saw 0"]);
+  });
+
+  it("fails statements with StorageUnavailableError once closed", async () => {
+    const other = await PgliteWorkerSqlClient.open({ directory: join(directory.path, "other") }, (error) => crashes.push(error));
+    await other.close();
+    const error = await other.query("SELECT 1").then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(StorageUnavailableError);
+    expect(crashes).to.deep.equal([]);
+  });
+});
