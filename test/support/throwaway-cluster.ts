@@ -1,0 +1,95 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { Client } from "pg";
+import { freePort } from "./free-port";
+
+/** Where Debian puts the server binaries (initdb, pg_ctl): /usr/lib/postgresql/<major>/bin. */
+function postgresBin(): string {
+  const root = "/usr/lib/postgresql";
+  const majors = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, "bin", "pg_ctl"))) : [];
+  if (majors.length === 0) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)");
+  return join(root, majors.sort((a, b) => Number(b) - Number(a))[0], "bin");
+}
+
+/**
+ * A PostgreSQL cluster of the fault tests' own: initdb in a temporary
+ * directory, on its own loopback port, so tests can crash it (`pg_ctl stop
+ * -m immediate`: no shutdown checkpoint, like a power cut for the server
+ * process) and restart it without touching the machine's cluster. PostgreSQL
+ * refuses to run as root, so as root the cluster belongs to `postgres`.
+ */
+export class ThrowawayCluster {
+  private constructor(
+    readonly directory: string,
+    readonly port: number,
+    private readonly bin: string,
+  ) {}
+
+  static async create(): Promise<ThrowawayCluster> {
+    const bin = postgresBin();
+    const directory = mkdtempSync(join(tmpdir(), "kv-pg-"));
+    if (userInfo().uid === 0) {
+      const { uid, gid } = postgresUser();
+      chownSync(directory, uid, gid);
+    }
+    const cluster = new ThrowawayCluster(directory, await freePort(), bin);
+    cluster.run("initdb", ["-D", cluster.dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]);
+    await cluster.start();
+    return cluster;
+  }
+
+  get dataDir(): string {
+    return join(this.directory, "data");
+  }
+
+  url(database = "postgres"): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  /** Starts the server and waits until it accepts connections. */
+  async start(): Promise<void> {
+    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.directory} -c max_connections=60 -c shared_buffers=32MB`;
+    this.run("pg_ctl", ["start", "-D", this.dataDir, "-w", "-t", "60", "-l", join(this.directory, "server.log"), "-o", options]);
+  }
+
+  /** `immediate` = crash (recovery replays the WAL at the next start); `fast` = clean stop. */
+  stop(mode: "immediate" | "fast" = "fast"): void {
+    this.run("pg_ctl", ["stop", "-D", this.dataDir, "-m", mode, "-w"]);
+  }
+
+  async createDatabase(name: string): Promise<string> {
+    const client = new Client({ connectionString: this.url() });
+    await client.connect();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await client.end();
+    }
+    return this.url(name);
+  }
+
+  /** Stops the server if it runs (whatever state a failed test left it in) and removes its files. */
+  destroy(): void {
+    const [file, args] = this.command("pg_ctl", ["stop", "-D", this.dataDir, "-m", "immediate"]);
+    spawnSync(file, args, { stdio: "ignore" });
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  private run(tool: string, args: string[]): void {
+    const [file, fullArgs] = this.command(tool, args);
+    execFileSync(file, fullArgs, { stdio: ["ignore", "ignore", "pipe"], cwd: this.directory });
+  }
+
+  private command(tool: string, args: string[]): [string, string[]] {
+    const path = join(this.bin, tool);
+    return userInfo().uid === 0 ? ["runuser", ["-u", "postgres", "--", path, ...args]] : [path, args];
+  }
+}
+
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"]).toString().trim());
+  return { uid: id("-u"), gid: id("-g") };
+}
