@@ -89,7 +89,7 @@ describe("PostgreSQL crash (pg_ctl stop -m immediate) under write load", functio
         loads.push(load);
         load.start(() => server.baseUrl, WRITERS);
         await pause(randomBetween(300, 1500));
-        cluster!.stop("immediate");
+        await cluster!.stop("immediate");
         await pause(500);
         await cluster!.start();
         await untilReady(server.baseUrl, 30_000);

@@ -1,5 +1,6 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -35,7 +36,7 @@ export class ThrowawayCluster {
       chownSync(directory, uid, gid);
     }
     const cluster = new ThrowawayCluster(directory, await freePort(), bin);
-    cluster.run("initdb", ["-D", cluster.dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]);
+    await cluster.run("initdb", ["-D", cluster.dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]);
     await cluster.start();
     return cluster;
   }
@@ -51,12 +52,22 @@ export class ThrowawayCluster {
   /** Starts the server and waits until it accepts connections. */
   async start(): Promise<void> {
     const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.directory} -c max_connections=60 -c shared_buffers=32MB`;
-    this.run("pg_ctl", ["start", "-D", this.dataDir, "-w", "-t", "60", "-l", join(this.directory, "server.log"), "-o", options]);
+    await this.run("pg_ctl", ["start", "-D", this.dataDir, "-w", "-t", "60", "-l", join(this.directory, "server.log"), "-o", options]);
   }
 
   /** `immediate` = crash (recovery replays the WAL at the next start); `fast` = clean stop. */
-  stop(mode: "immediate" | "fast" = "fast"): void {
-    this.run("pg_ctl", ["stop", "-D", this.dataDir, "-m", mode, "-w"]);
+  async stop(mode: "immediate" | "fast" = "fast"): Promise<void> {
+    await this.run("pg_ctl", ["stop", "-D", this.dataDir, "-m", mode, "-w"]);
+  }
+
+  /**
+   * SIGSTOP (or SIGCONT) to the server and all its backends: a server that
+   * still holds its connections open but answers nothing, like a hung host.
+   */
+  signalAll(signal: "SIGSTOP" | "SIGCONT"): void {
+    const postmaster = Number(readFileSync(join(this.dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    const children = spawnSync("pgrep", ["-P", String(postmaster)]).stdout.toString().split("\n").filter(Boolean).map(Number);
+    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
   }
 
   async createDatabase(name: string): Promise<string> {
@@ -78,9 +89,10 @@ export class ThrowawayCluster {
     rmSync(this.directory, { recursive: true, force: true });
   }
 
-  private run(tool: string, args: string[]): void {
+  /** Runs without blocking this process: the tests' own load keeps going meanwhile. */
+  private async run(tool: string, args: string[]): Promise<void> {
     const [file, fullArgs] = this.command(tool, args);
-    execFileSync(file, fullArgs, { stdio: ["ignore", "ignore", "pipe"], cwd: this.directory });
+    await promisify(execFile)(file, fullArgs, { cwd: this.directory });
   }
 
   private command(tool: string, args: string[]): [string, string[]] {

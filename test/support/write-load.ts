@@ -50,8 +50,9 @@ export class WriteLoad {
     const sentValues = new Map<string, string>();
     for (const write of this.writes) {
       const present = [...write.values].filter(([key]) => stored.has(key));
-      if (write.acknowledged) expect(present.length, `acknowledged write ${[...write.values.keys()]} lost`).to.equal(write.values.size);
-      expect([0, write.values.size], `write ${[...write.values.keys()]} partly applied`).to.include(present.length);
+      const keys = [...write.values.keys()].join(",");
+      if (write.acknowledged) expect(present.length, `acknowledged write ${keys} lost`).to.equal(write.values.size);
+      expect([0, write.values.size], `write ${keys} partly applied`).to.include(present.length);
       for (const [key, value] of write.values) sentValues.set(key, value);
     }
     for (const [key, value] of stored) {

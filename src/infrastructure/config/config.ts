@@ -17,6 +17,7 @@ export interface AppConfig {
   readonly sweepBatchSize: number;
   readonly dbPoolMax: number;
   readonly dbConnectTimeoutMs: number;
+  readonly dbQueryTimeoutMs: number;
   readonly dbStartupTimeoutSeconds: number;
   readonly shutdownTimeoutSeconds: number;
 }
@@ -59,6 +60,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     sweepBatchSize: integer(env, "SWEEP_BATCH_SIZE", 1000, 1, 100_000),
     dbPoolMax: integer(env, "DB_POOL_MAX", 10, 1, 1000),
     dbConnectTimeoutMs: integer(env, "DB_CONNECT_TIMEOUT_MS", 5000, 100, 600_000),
+    dbQueryTimeoutMs: integer(env, "DB_QUERY_TIMEOUT_MS", 30_000, 100, 600_000),
     dbStartupTimeoutSeconds: integer(env, "DB_STARTUP_TIMEOUT_SECONDS", 60, 0, 86_400),
     shutdownTimeoutSeconds: integer(env, "SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 3600),
   };

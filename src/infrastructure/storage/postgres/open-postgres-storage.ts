@@ -22,6 +22,10 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
     connectionString: config.databaseUrl ?? undefined,
     max: config.dbPoolMax,
     connectionTimeoutMillis: config.dbConnectTimeoutMs,
+    // Client-side: a server that stops answering (hung host, lost network
+    // without a reset) fails the statement as unavailable instead of holding
+    // the request forever; the pool then discards that connection.
+    query_timeout: config.dbQueryTimeoutMs,
     idleTimeoutMillis: 30_000,
     application_name: "kv",
   });

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from "pg";
+import type { Pool, PoolClient, QueryConfig } from "pg";
 import type { SqlClient, SqlQueryable, SqlResult } from "./sql-client";
 import { classifyStorageError } from "./storage-error";
 
@@ -49,14 +49,28 @@ export class PgPoolSqlClient implements SqlClient {
   }
 }
 
+/**
+ * Transactions run migrations, whose index builds on a big table may
+ * legitimately outlast the pool's query_timeout: no client-side limit here
+ * (setTimeout's maximum, ~24 days).
+ */
+const UNLIMITED_MS = 2_147_483_647;
+
+/** pg reads `query_timeout` from a query's config (client.js), though its types omit it. */
+type TimedQuery = QueryConfig & { query_timeout: number };
+
+function unlimited(text: string, values?: readonly unknown[]): TimedQuery {
+  return { text, values: values as unknown[] | undefined, query_timeout: UNLIMITED_MS };
+}
+
 function sessionOf(client: PoolClient): SqlQueryable {
   return {
     async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
-      const result = await client.query(text, params as unknown[] | undefined);
+      const result = await client.query(unlimited(text, params));
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async exec(script: string): Promise<void> {
-      await client.query(script);
+      await client.query(unlimited(script));
     },
   };
 }

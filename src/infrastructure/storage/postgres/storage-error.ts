@@ -11,6 +11,7 @@ const DRIVER_MESSAGES = [
   "timeout exceeded when trying to connect",
   "Client has encountered a connection error",
   "Connection ended unexpectedly",
+  "Query read timeout",
 ];
 
 /**
