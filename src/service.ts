@@ -30,7 +30,7 @@ export class KvService {
         metrics: container.resolve<Metrics>(TOKENS.Metrics),
         logger,
       });
-      const server = await HttpServer.listen(app, config.host, config.port, logger);
+      const server = await HttpServer.listen(app, config, logger);
       container.resolve(ExpirySweeper).start();
       logger.info("listening", { version: packageVersion(), storage: config.storage, host: config.host, port: server.port });
       return new KvService(container, server, logger);

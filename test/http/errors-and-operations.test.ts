@@ -32,10 +32,13 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
     expect((await t.api.request("DELETE", "/healthz")).headers.get("allow")).to.equal("HEAD, GET");
   });
 
-  it("answers a method no route knows with 501", async () => {
+  it("answers a method no route knows with 405 and Allow, not a 5xx (a client's mistake)", async () => {
     const response = await t.api.request("PROPFIND", "/keys");
-    expect(response.status).to.equal(501);
-    expect(response.json()).to.deep.include({ type: "urn:kv:problem:not-implemented" });
+    expect(response.status).to.equal(405);
+    expect(response.headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE");
+    expect(response.json()).to.deep.include({ type: "urn:kv:problem:method-not-allowed" });
+    expect((await t.api.request("MKCOL", "/keys/a")).headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE");
+    expect((await t.api.request("PROPFIND", "/nowhere")).status).to.equal(404);
   });
 
   it("answers requests Node's parser rejects with a problem body, not a bare 400", async () => {

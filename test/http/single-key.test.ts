@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { rawExchange } from "../support/raw-exchange";
 import { useTestService } from "../support/test-service";
 import { describeForEachBackend } from "../support/backends";
 
@@ -43,6 +44,18 @@ describeForEachBackend("HTTP /keys/{key}", (backend) => {
       expect((await t.api.get("/keys/%F0%9F%98%80")).text).to.equal("3");
       expect((await t.api.get("/keys/%25")).text).to.equal("4");
       expect((await t.api.get("/keys/a+b")).text).to.equal("5");
+    });
+
+    it("address the keys . and .. as %2E and %2E%2E when the client sends the path as is", async () => {
+      // WHATWG URL parsers (fetch, browsers) remove these segments even when
+      // percent-encoded, so this needs a raw client (or curl --path-as-is).
+      const put = async (path: string) => {
+        const request = `PUT ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1\r\nConnection: close\r\n\r\n1`;
+        return (await rawExchange(t.service.port, Buffer.from(request), 10_000, false))?.status;
+      };
+      expect(await put("/keys/%2E%2E")).to.equal(201);
+      expect(await put("/keys/%2e")).to.equal(201);
+      expect(Object.keys((await t.api.get("/keys")).json<object>()).sort()).to.deep.equal([".", ".."]);
     });
 
     for (const path of ["/keys/%ZZ", "/keys/%C3%28", "/keys/%E2%82", "/keys/%ED%A0%80", "/keys/a%"]) {

@@ -13,6 +13,9 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly maxBodyBytes: number;
+  readonly maxKeysPerPut: number;
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
   readonly sweepIntervalSeconds: number;
   readonly sweepBatchSize: number;
   readonly dbPoolMax: number;
@@ -47,6 +50,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
   }
+  const requestTimeoutMs = integer(env, "REQUEST_TIMEOUT_MS", 30_000, 1000, 3_600_000);
+  const headersTimeoutMs = integer(env, "HEADERS_TIMEOUT_MS", 10_000, 1000, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HEADERS_TIMEOUT_MS=${headersTimeoutMs} must not exceed REQUEST_TIMEOUT_MS=${requestTimeoutMs}`);
+  }
   return {
     port: integer(env, "PORT", 8080, 0, 65535),
     host: text(env, "HOST") ?? "0.0.0.0",
@@ -56,6 +64,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
     logFormat: oneOf(env, "LOG_FORMAT", LOG_FORMATS, "json"),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxKeysPerPut: integer(env, "MAX_KEYS_PER_PUT", 10_000, 1, 1_000_000),
+    requestTimeoutMs,
+    headersTimeoutMs,
     sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 30, 0, 86_400),
     sweepBatchSize: integer(env, "SWEEP_BATCH_SIZE", 1000, 1, 100_000),
     dbPoolMax: integer(env, "DB_POOL_MAX", 10, 1, 1000),

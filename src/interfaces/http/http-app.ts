@@ -1,4 +1,4 @@
-import Router from "@koa/router";
+import Router, { type RouterMiddleware } from "@koa/router";
 import Koa from "koa";
 import type { Logger } from "../../infrastructure/logging/logger";
 import { errorFields } from "../../infrastructure/logging/logger";
@@ -17,7 +17,7 @@ export interface HttpAppParts {
   readonly logger: Logger;
 }
 
-/** The Koa application: middleware order is observe -> problems -> routes -> 405/501 for known paths. */
+/** The Koa application: middleware order is observe -> problems -> routes -> 405 for known paths. */
 export function createHttpApp({ keys, operations, metrics, logger }: HttpAppParts): Koa {
   // strict: `/keys/` is not `/keys`; sensitive: `/KEYS` is not `/keys`.
   const router = new Router({ strict: true, sensitive: true });
@@ -37,7 +37,7 @@ export function createHttpApp({ keys, operations, metrics, logger }: HttpAppPart
   app.use(observeRequests(metrics, logger));
   app.use(problemResponses(logger));
   app.use(router.routes());
-  app.use(router.allowedMethods());
+  app.use(allowedMethods(router));
   // Errors after the response has started (a listing whose storage fails
   // mid-stream): the connection is cut so the client sees a truncated body.
   app.on("error", (error: unknown, ctx?: Koa.Context) => {
@@ -47,4 +47,24 @@ export function createHttpApp({ keys, operations, metrics, logger }: HttpAppPart
     logger.log(level, "response failed after it started", { request_id: ctx && requestIdOf(ctx), ...errorFields(error) });
   });
   return app;
+}
+
+/**
+ * The router's 405 with its Allow header, and also 405 (not the router's 501)
+ * for methods it has never heard of (TRACE, PROPFIND, junk): a client's
+ * mistake must not count as a server error, which would trip the 5xx alert.
+ */
+function allowedMethods(router: Router): RouterMiddleware {
+  const standard = router.allowedMethods();
+  return async (ctx, next) => {
+    await standard(ctx, next);
+    if (ctx.status !== 501) return;
+    const layers = router.match(ctx.path, ctx.method).path;
+    if (layers.length === 0) {
+      ctx.status = 404;
+      return;
+    }
+    ctx.set("Allow", [...new Set(layers.flatMap((layer) => layer.methods))].join(", "));
+    ctx.status = 405;
+  };
 }

@@ -6,6 +6,13 @@ import type { Logger } from "../../infrastructure/logging/logger";
 import { PROBLEMS, type ProblemCode } from "./problem-catalog";
 import { problemBody } from "./problem-response";
 
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+}
+
 /** The Node HTTP server around the Koa app: listening, malformed-request replies and draining shutdown. */
 export class HttpServer {
   private constructor(
@@ -13,8 +20,18 @@ export class HttpServer {
     private readonly logger: Logger,
   ) {}
 
-  static listen(app: Koa, host: string, port: number, logger: Logger): Promise<HttpServer> {
-    const server = createServer(app.callback());
+  /**
+   * Slow clients are cut off: the headers must arrive within
+   * `headersTimeoutMs` and the whole request (headers and body) within
+   * `requestTimeoutMs`, or the client gets a 408 and the connection closes.
+   * Node checks these deadlines every second here (its default is 30 s).
+   */
+  static listen(app: Koa, options: HttpServerOptions, logger: Logger): Promise<HttpServer> {
+    const { host, port } = options;
+    const server = createServer(
+      { requestTimeout: options.requestTimeoutMs, headersTimeout: options.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+      app.callback(),
+    );
     server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => replyToClientError(error, socket, logger));
     return new Promise((resolve, reject) => {
       server.once("error", reject);

@@ -28,6 +28,7 @@ const STREAM_CHUNK_CHARS = 64 * 1024;
 @injectable()
 export class KeysController {
   private readonly readBody: JsonBodyReader;
+  private readonly maxKeysPerPut: number;
 
   constructor(
     @inject(GetValue) private readonly getValue: GetValue,
@@ -40,6 +41,7 @@ export class KeysController {
     @inject(TOKENS.Config) config: AppConfig,
   ) {
     this.readBody = createJsonBodyReader(config.maxBodyBytes);
+    this.maxKeysPerPut = config.maxKeysPerPut;
   }
 
   /** GET and HEAD /keys/{key} */
@@ -106,6 +108,10 @@ export class KeysController {
     const members = parseJson(await this.readBody(ctx), objectMembers);
     if (members === null) throw new RequestError("invalid-body", 'the body must be a JSON object such as {"key": <any JSON value>}');
     if (members.length === 0) throw new RequestError("invalid-body", "the body must hold at least one key");
+    // One request is one transaction: bound its size, whatever MAX_BODY_BYTES allows.
+    if (members.length > this.maxKeysPerPut) {
+      throw new RequestError("too-many-keys", `the body holds ${members.length} keys; at most ${this.maxKeysPerPut} per request`);
+    }
     const results = await this.putValues.execute(
       members.map((member) => ({ key: member.name, value: member.value })),
       ttl,

@@ -29,10 +29,10 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemType>> = {
   "request-timeout": { status: 408, title: "Request timeout" },
   "precondition-failed": { status: 412, title: "Precondition failed" },
   "payload-too-large": { status: 413, title: "Request body too large" },
+  "too-many-keys": { status: 413, title: "Too many keys in one request" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
   "headers-too-large": { status: 431, title: "Request header fields too large" },
   "internal-error": { status: 500, title: "Internal server error" },
-  "not-implemented": { status: 501, title: "Not implemented" },
   "storage-unavailable": { status: 503, title: "Storage unavailable" },
 };
 

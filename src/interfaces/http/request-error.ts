@@ -6,9 +6,9 @@ export type RequestErrorCode =
   | "invalid-header"
   | "unsupported-media-type"
   | "payload-too-large"
+  | "too-many-keys"
   | "route-not-found"
   | "method-not-allowed"
-  | "not-implemented"
   | "bad-request"
   | "request-timeout"
   | "headers-too-large";

@@ -7,7 +7,7 @@ import { requestIdOf } from "./observe-requests";
  * Turns every failure into an RFC 9457 problem response: known errors by
  * their code (the one table in problem-catalog.ts), anything else as a 500
  * that is logged with its stack and request id and reveals nothing to the
- * client. Also gives the router's bare 404/405/501 a problem body (the 405
+ * client. Also gives the router's bare 404/405 a problem body (the 405
  * keeps the router's Allow header).
  */
 export function problemResponses(logger: Logger): Middleware {
@@ -30,6 +30,5 @@ export function problemResponses(logger: Logger): Middleware {
     if (ctx.body !== undefined && ctx.body !== null) return;
     if (ctx.status === 404) sendProblem(ctx, "route-not-found", `no route for ${ctx.method} ${ctx.path}`);
     else if (ctx.status === 405) sendProblem(ctx, "method-not-allowed", `${ctx.method} is not allowed here; see the Allow header`);
-    else if (ctx.status === 501) sendProblem(ctx, "not-implemented", `method ${ctx.method} is not implemented`);
   };
 }

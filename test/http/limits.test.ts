@@ -1,0 +1,68 @@
+import { expect } from "chai";
+import { connect } from "node:net";
+import { useTestService } from "../support/test-service";
+
+const HEADERS_TIMEOUT_MS = 1000;
+const REQUEST_TIMEOUT_MS = 1500;
+
+/** Opens a connection, sends `start`, never finishes the request; resolves to what the server answered and when. */
+function stall(port: number, start: string): Promise<{ reply: string; afterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const began = performance.now();
+    const chunks: Buffer[] = [];
+    const socket = connect(port, "127.0.0.1", () => socket.write(start));
+    const guard = setTimeout(() => {
+      socket.destroy();
+      reject(new Error("the server never gave up on the stalled request"));
+    }, REQUEST_TIMEOUT_MS + 10_000);
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("close", () => {
+      clearTimeout(guard);
+      resolve({ reply: Buffer.concat(chunks).toString("utf8"), afterMs: performance.now() - began });
+    });
+  });
+}
+
+describe("resource limits", () => {
+  const t = useTestService(
+    () => Promise.resolve({ HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), MAX_KEYS_PER_PUT: "5", MAX_BODY_BYTES: "4096" }),
+    { emptyBeforeEach: true },
+  );
+
+  it("cuts off a client that never finishes its headers with 408 (slowloris)", async function () {
+    this.timeout(20_000);
+    const { reply, afterMs } = await stall(t.service.port, "GET /keys HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    expect(reply).to.match(/^HTTP\/1.1 408 /);
+    expect(reply).to.include("application/problem+json");
+    // Node checks the deadlines once a second.
+    expect(afterMs).to.be.within(HEADERS_TIMEOUT_MS - 100, HEADERS_TIMEOUT_MS + 2500);
+  });
+
+  it("cuts off a client that never finishes its body with 408, and the server stays healthy", async function () {
+    this.timeout(20_000);
+    const { reply, afterMs } = await stall(t.service.port, "PUT /keys/a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n12");
+    expect(reply).to.match(/^HTTP\/1.1 408 /);
+    expect(afterMs).to.be.within(REQUEST_TIMEOUT_MS - 100, REQUEST_TIMEOUT_MS + 2500);
+    expect((await t.api.get("/keys/a")).status).to.equal(404);
+    expect((await t.api.get("/healthz")).status).to.equal(200);
+  });
+
+  it("refuses more than MAX_KEYS_PER_PUT keys in one PUT /keys with 413, writing none", async () => {
+    const response = await t.api.put("/keys", { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 });
+    expect(response.status).to.equal(413);
+    expect(response.json()).to.deep.include({ type: "urn:kv:problem:too-many-keys" });
+    expect((await t.api.get("/keys")).text).to.equal("{}");
+    expect((await t.api.put("/keys", { a: 1, b: 2, c: 3, d: 4, e: 5 })).status).to.equal(201);
+  });
+
+  it("refuses headers over Node's 16 KiB limit with 431", async () => {
+    const response = await fetch(`http://127.0.0.1:${t.service.port}/keys/a`, { headers: { "x-big": "x".repeat(20_000) } });
+    expect(response.status).to.equal(431);
+    expect(response.headers.get("content-type")).to.equal("application/problem+json");
+  });
+
+  it("refuses a page size over 10,000 and bodies over MAX_BODY_BYTES", async () => {
+    expect((await t.api.get("/keys?limit=10001")).status).to.equal(400);
+    expect((await t.api.put("/keys/a", `"${"x".repeat(5000)}"`)).status).to.equal(413);
+  });
+});
