@@ -29,6 +29,7 @@ export class KvService {
         operations: container.resolve(OperationsController),
         metrics: container.resolve<Metrics>(TOKENS.Metrics),
         logger,
+        access: { tokens: config.apiTokens, protectMetrics: config.metricsAuth },
       });
       const server = await HttpServer.listen(app, config, logger);
       container.resolve(ExpirySweeper).start();

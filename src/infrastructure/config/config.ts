@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 export type StorageKind = "postgres" | "pglite" | "memory";
@@ -23,6 +24,10 @@ export interface AppConfig {
   readonly dbQueryTimeoutMs: number;
   readonly dbStartupTimeoutSeconds: number;
   readonly shutdownTimeoutSeconds: number;
+  /** Bearer tokens accepted on /keys; empty = no authentication. */
+  readonly apiTokens: readonly string[];
+  /** Whether /metrics also needs a token (only meaningful with apiTokens). */
+  readonly metricsAuth: boolean;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +60,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError(`HEADERS_TIMEOUT_MS=${headersTimeoutMs} must not exceed REQUEST_TIMEOUT_MS=${requestTimeoutMs}`);
   }
+  const apiTokens = tokensFrom(env);
+  const metricsAuth = oneOf(env, "METRICS_AUTH", ["open", "token"] as const, "open") === "token";
+  if (metricsAuth && apiTokens.length === 0) throw new ConfigError("METRICS_AUTH=token needs API_TOKEN or API_TOKENS_FILE");
   return {
     port: integer(env, "PORT", 8080, 0, 65535),
     host: text(env, "HOST") ?? "0.0.0.0",
@@ -74,7 +82,40 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     dbQueryTimeoutMs: integer(env, "DB_QUERY_TIMEOUT_MS", 30_000, 100, 600_000),
     dbStartupTimeoutSeconds: integer(env, "DB_STARTUP_TIMEOUT_SECONDS", 60, 0, 86_400),
     shutdownTimeoutSeconds: integer(env, "SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 3600),
+    apiTokens,
+    metricsAuth,
   };
+}
+
+const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * API_TOKEN (one token) and/or API_TOKENS_FILE (one per line; blank lines and
+ * lines starting with # ignored; read once at startup, so rotating means a
+ * restart). Short tokens are refused: they could be guessed.
+ */
+function tokensFrom(env: Readonly<Record<string, string | undefined>>): string[] {
+  const tokens: string[] = [];
+  const single = text(env, "API_TOKEN");
+  if (single !== null) tokens.push(single);
+  const file = text(env, "API_TOKENS_FILE");
+  if (file !== null) {
+    let content: string;
+    try {
+      content = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new ConfigError(`API_TOKENS_FILE=${file} cannot be read: ${(error as Error).message}`);
+    }
+    const lines = content.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+    if (lines.length === 0) throw new ConfigError(`API_TOKENS_FILE=${file} holds no token`);
+    tokens.push(...lines);
+  }
+  for (const token of tokens) {
+    if (token.length < MIN_TOKEN_LENGTH || !/^[\x21-\x7e]+$/.test(token)) {
+      throw new ConfigError(`API tokens must be at least ${MIN_TOKEN_LENGTH} printable ASCII characters without spaces (e.g. openssl rand -hex 32)`);
+    }
+  }
+  return tokens;
 }
 
 function text(env: Readonly<Record<string, string | undefined>>, name: string): string | null {

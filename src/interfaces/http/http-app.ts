@@ -5,6 +5,7 @@ import { errorFields } from "../../infrastructure/logging/logger";
 import type { Metrics } from "../../infrastructure/metrics/metrics";
 import type { KeysController } from "./keys-controller";
 import { observeRequests, requestIdOf } from "./middleware/observe-requests";
+import { bearerAuth, type AccessPolicy } from "./middleware/bearer-auth";
 import { problemResponses } from "./middleware/problem-responses";
 import type { OperationsController } from "./operations-controller";
 
@@ -15,10 +16,11 @@ export interface HttpAppParts {
   readonly operations: OperationsController;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly access: AccessPolicy;
 }
 
-/** The Koa application: middleware order is observe -> problems -> routes -> 405 for known paths. */
-export function createHttpApp({ keys, operations, metrics, logger }: HttpAppParts): Koa {
+/** The Koa application: middleware order is observe -> problems -> auth -> routes -> 405 for known paths. */
+export function createHttpApp({ keys, operations, metrics, logger, access }: HttpAppParts): Koa {
   // strict: `/keys/` is not `/keys`; sensitive: `/KEYS` is not `/keys`.
   const router = new Router({ strict: true, sensitive: true });
   router
@@ -36,6 +38,7 @@ export function createHttpApp({ keys, operations, metrics, logger }: HttpAppPart
   const app = new Koa();
   app.use(observeRequests(metrics, logger));
   app.use(problemResponses(logger));
+  app.use(bearerAuth(access));
   app.use(router.routes());
   app.use(allowedMethods(router));
   // Errors after the response has started (a listing whose storage fails

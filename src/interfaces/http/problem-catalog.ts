@@ -23,6 +23,7 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemType>> = {
   "invalid-query": { status: 400, title: "Invalid query string" },
   "invalid-header": { status: 400, title: "Invalid header" },
   "bad-request": { status: 400, title: "Malformed HTTP request" },
+  "unauthorized": { status: 401, title: "Authentication required" },
   "key-not-found": { status: 404, title: "Key not found" },
   "route-not-found": { status: 404, title: "Not found" },
   "method-not-allowed": { status: 405, title: "Method not allowed" },

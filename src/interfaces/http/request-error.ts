@@ -7,6 +7,7 @@ export type RequestErrorCode =
   | "unsupported-media-type"
   | "payload-too-large"
   | "too-many-keys"
+  | "unauthorized"
   | "route-not-found"
   | "method-not-allowed"
   | "bad-request"

@@ -1,5 +1,8 @@
 import { expect } from "chai";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../../src/infrastructure/config/config";
+import { temporaryDirectory } from "../../support/test-storage";
 
 describe("loadConfig", () => {
   it("defaults to PGlite in ./data on port 8080 when nothing is set", () => {
@@ -23,7 +26,26 @@ describe("loadConfig", () => {
       [{ LOG_LEVEL: "loud" }, /LOG_LEVEL=loud/],
       [{ LOG_FORMAT: "xml" }, /LOG_FORMAT=xml is not one of: json, pretty/],
       [{ MAX_BODY_BYTES: "12" }, /MAX_BODY_BYTES=12 must be a whole number from 1024/],
+      [{ HEADERS_TIMEOUT_MS: "20000", REQUEST_TIMEOUT_MS: "10000" }, /HEADERS_TIMEOUT_MS=20000 must not exceed REQUEST_TIMEOUT_MS=10000/],
+      [{ API_TOKEN: "short" }, /at least 16 printable ASCII characters/],
+      [{ API_TOKEN: "has a space in the middle" }, /without spaces/],
+      [{ API_TOKENS_FILE: "/nonexistent/tokens" }, /API_TOKENS_FILE=\/nonexistent\/tokens cannot be read/],
+      [{ METRICS_AUTH: "token" }, /METRICS_AUTH=token needs API_TOKEN or API_TOKENS_FILE/],
     ];
     for (const [env, message] of bad) expect(() => loadConfig(env)).to.throw(ConfigError, message);
+  });
+
+  it("reads API tokens from API_TOKEN and API_TOKENS_FILE (comments and blank lines skipped)", () => {
+    const directory = temporaryDirectory();
+    try {
+      const file = join(directory.path, "tokens");
+      writeFileSync(file, "# rotated 2026-11\n\nsecond-token-0123456789\r\nthird-token-0123456789\n");
+      const config = loadConfig({ API_TOKEN: "first-token-0123456789", API_TOKENS_FILE: file, METRICS_AUTH: "token" });
+      expect(config.apiTokens).to.deep.equal(["first-token-0123456789", "second-token-0123456789", "third-token-0123456789"]);
+      expect(config.metricsAuth).to.equal(true);
+      expect(loadConfig({}).apiTokens).to.deep.equal([]);
+    } finally {
+      directory.remove();
+    }
   });
 });
