@@ -30,23 +30,52 @@ const keyArb = fc.oneof({ weight: 4, arbitrary: small }, { weight: 2, arbitrary:
 const valueArb = fc.oneof(fc.json({ maxDepth: 3 }), fc.constantFrom("12345678901234567890", "1e400", "-0", "0.1000000000000000000001", '"\\u0000"', '"\\ud800"', '{"a":1,"a":2}', "[[[[[]]]]]"));
 const filterArb = fc.oneof(small.map((text) => text.slice(0, 3) + "$"), small, fc.constantFrom(...NASTY));
 
+/** expire_in as sent: mostly valid small values, some malformed or out of range. */
+const expireArb = fc.option(
+  fc.oneof(
+    { weight: 3, arbitrary: fc.integer({ min: 1, max: 5 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom("0", "-1", "1.5", "1e3", "315360000", "315360001", "99999999999999999999", " 1", "", "+1", "0x10", "１", "%31") },
+  ),
+  { freq: 2 },
+);
+
 type Op =
-  | { kind: "put"; key: string; value: string }
-  | { kind: "putMany"; entries: [string, string][] }
+  | { kind: "put"; key: string; value: string; expire: string | null }
+  | { kind: "putMany"; entries: [string, string][]; expire: string | null }
   | { kind: "get" | "head" | "delete"; key: string }
   | { kind: "list"; filter: string | null }
-  | { kind: "clear" };
+  | { kind: "clear" }
+  | { kind: "tick"; ms: number }
+  | { kind: "toExpiry"; pick: number; offset: -1 | 0 };
 
 /** fetch drops the path segments `.` and `..` even percent-encoded (single-key tests cover them raw). */
 const pathKeyArb = keyArb.filter((key) => key !== "." && key !== "..");
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("put" as const), key: pathKeyArb, value: valueArb }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("putMany" as const), entries: fc.uniqueArray(fc.tuple(keyArb, valueArb), { selector: ([key]) => key, minLength: 1, maxLength: 4 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("put" as const), key: pathKeyArb, value: valueArb, expire: expireArb }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("putMany" as const), entries: fc.uniqueArray(fc.tuple(keyArb, valueArb), { selector: ([key]) => key, minLength: 1, maxLength: 4 }), expire: expireArb }),
+  },
+  // Time moves: by a random amount, or to the exact last live millisecond / the exact expiry of some key.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("tick" as const), ms: fc.integer({ min: 0, max: 4000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("toExpiry" as const), pick: fc.nat(), offset: fc.constantFrom(-1 as const, 0 as const) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom("get" as const, "head" as const, "delete" as const), key: pathKeyArb }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("list" as const), filter: fc.option(filterArb) }) },
   { weight: 1, arbitrary: fc.constant({ kind: "clear" as const }) },
 );
+
+/** The expire_in value the server sees: the query is form-decoded (`+` is a space, `%31` is 1). */
+const decodedExpire = (text: string) => decodeURIComponent(text.replaceAll("+", " "));
+/** The service's expire_in rule, restated: plain decimal digits, 1..315360000 seconds. */
+const expireValid = (text: string) => /^[0-9]+$/.test(decodedExpire(text)) && Number(decodedExpire(text)) >= 1 && Number(decodedExpire(text)) <= 315_360_000;
+const expireQuery = (expire: string | null) => (expire === null ? "" : `?expire_in=${expire}`);
+
+/** What the model holds per key: the exact value text and the absolute expiry (ms) or null. */
+interface Stored {
+  readonly value: string;
+  readonly expiresAt: number | null;
+}
 
 /** The service's key rule, restated independently: non-empty, no NUL, well-formed, at most 1024 UTF-8 bytes. */
 /** An empty key makes the path `/keys/`, which is no route (404), not a bad key. */
@@ -91,21 +120,35 @@ function expectProblem(response: ApiResponse, status?: number): void {
 describeForEachBackend("HTTP API under random and hostile input (fast-check)", (backend) => {
   const t = useTestService(async () => ({ ...(await backend.env()), MAX_BODY_BYTES: String(MAX_BODY_BYTES) }), { emptyBeforeEach: true });
 
-  async function apply(op: Op, model: Map<string, string>): Promise<void> {
+  async function apply(op: Op, model: Map<string, Stored>): Promise<void> {
+    // Keys whose expiry has passed are gone, to the millisecond: now >= expiresAt.
+    const now = t.clock.now();
+    for (const [key, stored] of model) if (stored.expiresAt !== null && now >= stored.expiresAt) model.delete(key);
+    const expiresAt = (expire: string | null) => (expire === null ? null : now + Number(decodedExpire(expire)) * 1000);
     switch (op.kind) {
       case "put": {
-        const response = await t.api.put(`/keys/${pathKey(op.key)}`, op.value);
+        const response = await t.api.put(`/keys/${pathKey(op.key)}${expireQuery(op.expire)}`, op.value);
         if (!validKey(op.key)) return expectProblem(response, pathStatus(op.key));
+        if (op.expire !== null && !expireValid(op.expire)) return expectProblem(response, 400);
         expect(response.status, `${JSON.stringify(op)} -> ${response.text}`).to.equal(model.has(op.key) ? 200 : 201);
-        model.set(op.key, op.value);
+        model.set(op.key, { value: op.value, expiresAt: expiresAt(op.expire) });
         return;
       }
       case "putMany": {
         const body = `{${op.entries.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(",")}}`;
-        const response = await t.api.put("/keys", body);
+        const response = await t.api.put(`/keys${expireQuery(op.expire)}`, body);
         if (!op.entries.every(([key]) => validKey(key))) return expectProblem(response, 400);
-        expect(response.status, `${JSON.stringify(op)} -> ${response.text}`).to.be.oneOf([200, 201]);
-        for (const [key, value] of op.entries) model.set(key, value);
+        if (op.expire !== null && !expireValid(op.expire)) return expectProblem(response, 400);
+        expect(response.status, `${JSON.stringify(op)} -> ${response.text}`).to.equal(op.entries.some(([key]) => !model.has(key)) ? 201 : 200);
+        for (const [key, value] of op.entries) model.set(key, { value, expiresAt: expiresAt(op.expire) });
+        return;
+      }
+      case "tick":
+        t.clock.advance(op.ms);
+        return;
+      case "toExpiry": {
+        const expiring = [...model.values()].filter((stored) => stored.expiresAt !== null);
+        if (expiring.length > 0) t.clock.set(expiring[op.pick % expiring.length].expiresAt! + op.offset);
         return;
       }
       case "get":
@@ -119,7 +162,7 @@ describeForEachBackend("HTTP API under random and hostile input (fast-check)", (
           model.delete(op.key);
         } else {
           expect(response.status, JSON.stringify(op)).to.equal(present ? 200 : 404);
-          if (present && op.kind === "get") expect(response.text).to.equal(model.get(op.key));
+          if (present && op.kind === "get") expect(response.text).to.equal(model.get(op.key)!.value);
         }
         return;
       }
@@ -141,18 +184,20 @@ describeForEachBackend("HTTP API under random and hostile input (fast-check)", (
     }
   }
 
-  it(`agrees with a Map over ${SEQUENCES} random operation sequences (unicode, astral, control, SQL-shaped and overlong keys; random JSON; random filters)`, async function () {
+  it(`agrees with a Map over ${SEQUENCES} random operation sequences (unicode, astral, control, SQL-shaped and overlong keys; random JSON; random filters; random expire_in with time moved to the millisecond)`, async function () {
     this.timeout(120_000);
     let operations = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40, size: "max" }), async (ops) => {
         await t.api.delete("/keys");
-        const model = new Map<string, string>();
+        const model = new Map<string, Stored>();
         for (const op of ops) await apply(op, model);
         operations += ops.length;
         // Exact value text of everything, in one listing.
         const listed = (await t.api.get("/keys")).text;
-        for (const [key, value] of model) expect(listed).to.include(`${JSON.stringify(key)}:${value}`);
+        for (const [key, stored] of model) {
+          if (stored.expiresAt === null || t.clock.now() < stored.expiresAt) expect(listed).to.include(`${JSON.stringify(key)}:${stored.value}`);
+        }
       }),
       { numRuns: SEQUENCES },
     );
