@@ -106,8 +106,9 @@ describe("soak: bounded mixed load against PostgreSQL", function () {
     for (const line of figures) console.log(`      ${line}`);
 
     expect(unexpected.slice(0, 10)).to.deep.equal([]);
-    // A leak grows without bound; allocator noise stays within a few MB a minute.
-    expect(rssSlopeMbPerMin).to.be.lessThan(10);
+    // A leak grows without bound (retaining 1 KB per request at this rate is
+    // ~60 MB/min); allocator and GC noise measured -15..+1 MB/min over 60 s runs.
+    expect(rssSlopeMbPerMin).to.be.lessThan(20);
     // Stable: the last quarter is not markedly slower than the second (after warm-up).
     expect(p99s[3]).to.be.lessThan(p99s[1] * 3 + 20);
     expect(server.logs.filter((log) => log.level === "error")).to.deep.equal([]);
