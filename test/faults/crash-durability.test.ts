@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ChildService } from "../support/child-service";
+import { pause, waitFor } from "../support/polling";
 import { temporaryDirectory } from "../support/test-storage";
 import { ThrowawayCluster } from "../support/throwaway-cluster";
 import { WriteLoad } from "../support/write-load";
@@ -8,21 +9,12 @@ const SERVER_CRASH_ROUNDS = 5;
 const DATABASE_CRASH_ROUNDS = 3;
 const WRITERS = 16;
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const randomBetween = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
 
 async function listing(baseUrl: string): Promise<string> {
   const response = await fetch(`${baseUrl}/keys`);
   expect(response.status).to.equal(200);
   return response.text();
-}
-
-async function untilReady(baseUrl: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await fetch(`${baseUrl}/readyz`).then((r) => r.status, () => 0)) !== 200) {
-    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms`);
-    await pause(100);
-  }
 }
 
 /** Recorded for the docs: the figures of the last run (printed at the end). */
@@ -92,7 +84,7 @@ describe("PostgreSQL crash (pg_ctl stop -m immediate) under write load", functio
         await cluster!.stop("immediate");
         await pause(500);
         await cluster!.start();
-        await untilReady(server.baseUrl, 30_000);
+        await waitFor(async () => (await fetch(`${server.baseUrl}/readyz`)).status === 200, 30_000, "ready after the database restart");
         await pause(300);
         await load.stop();
         expect(load.statuses.get(503) ?? 0, "writes refused while the database was down").to.be.greaterThan(0);

@@ -1,19 +1,13 @@
 import { expect } from "chai";
 import { Client } from "pg";
 import { ChildService } from "../support/child-service";
+import { pause, scrapeValue } from "../support/polling";
 import { ThrowawayCluster } from "../support/throwaway-cluster";
 
 const INSTANCES = 3;
 const EXPIRING_KEYS = 20_000;
 const RACES = 30;
 const json = { "content-type": "application/json" };
-
-async function metric(base: string, selector: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const line = text.split("\n").find((candidate) => candidate.startsWith(`${selector} `));
-  if (line === undefined) throw new Error(`${selector} not in /metrics`);
-  return Number(line.slice(selector.length + 1));
-}
 
 describe(`${INSTANCES} instances on one PostgreSQL`, function () {
   this.timeout(180_000);
@@ -78,23 +72,23 @@ describe(`${INSTANCES} instances on one PostgreSQL`, function () {
   });
 
   it(`share the purge of ${EXPIRING_KEYS} expired keys without purging any twice or failing`, async () => {
-    const purgedBefore = await Promise.all(servers.map((server) => metric(server.baseUrl, "kv_expired_keys_purged_total")));
+    const purgedBefore = await Promise.all(servers.map((server) => scrapeValue(server.baseUrl, "kv_expired_keys_purged_total")));
     for (let start = 0; start < EXPIRING_KEYS; start += 2000) {
       const members = Array.from({ length: 2000 }, (_, i) => `"exp-${start + i}":${i}`);
       const response = await fetch(`${base(start / 2000)}/keys?expire_in=1`, { method: "PUT", headers: json, body: `{${members.join(",")}}` });
       expect(response.status).to.equal(201);
     }
     const purged = async () => {
-      const counts = await Promise.all(servers.map((server) => metric(server.baseUrl, "kv_expired_keys_purged_total")));
+      const counts = await Promise.all(servers.map((server) => scrapeValue(server.baseUrl, "kv_expired_keys_purged_total")));
       return counts.map((count, i) => count - purgedBefore[i]);
     };
     const deadline = Date.now() + 60_000;
-    while ((await purged()).reduce((a, b) => a + b, 0) < EXPIRING_KEYS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    while ((await purged()).reduce((a, b) => a + b, 0) < EXPIRING_KEYS && Date.now() < deadline) await pause(250);
     // Give a duplicate purge the chance to show up before counting.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await pause(2500);
     const perInstance = await purged();
     expect(perInstance.reduce((a, b) => a + b, 0), `purged per instance: ${perInstance.join(", ")}`).to.equal(EXPIRING_KEYS);
-    for (const server of servers) expect(await metric(server.baseUrl, 'kv_sweeper_runs_total{result="error"}')).to.equal(0);
+    for (const server of servers) expect(await scrapeValue(server.baseUrl, 'kv_sweeper_runs_total{result="error"}')).to.equal(0);
   });
 
   it("logged no warning or error on any instance", () => {

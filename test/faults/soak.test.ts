@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ChildService } from "../support/child-service";
+import { pause, sampleValue } from "../support/polling";
 import { ThrowawayCluster } from "../support/throwaway-cluster";
 
 /** SOAK_SECONDS: 60 in CI; the figures in RELIABILITY.md come from a 120 s run. */
@@ -13,10 +14,6 @@ interface Sample {
   readonly atS: number;
   readonly rssMb: number;
   readonly lagP99Ms: number;
-}
-
-function gauge(text: string, name: string): number {
-  return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
 }
 
 /** Least-squares slope of y over x. */
@@ -77,12 +74,12 @@ describe("soak: bounded mixed load against PostgreSQL", function () {
     const samples: Sample[] = [];
     const sampler = (async () => {
       while (performance.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, SAMPLE_EVERY_MS));
+        await pause(SAMPLE_EVERY_MS);
         const text = await (await fetch(`${base}/metrics`)).text();
         samples.push({
           atS: (performance.now() - started) / 1000,
-          rssMb: gauge(text, "process_resident_memory_bytes") / 2 ** 20,
-          lagP99Ms: gauge(text, "nodejs_eventloop_lag_p99_seconds") * 1000,
+          rssMb: sampleValue(text, "process_resident_memory_bytes") / 2 ** 20,
+          lagP99Ms: sampleValue(text, "nodejs_eventloop_lag_p99_seconds") * 1000,
         });
       }
     })();

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { ChildService } from "../support/child-service";
+import { pause, scrapeValue, waitFor } from "../support/polling";
 import { ThrowawayCluster } from "../support/throwaway-cluster";
 
 const CONNECT_TIMEOUT_MS = 1000;
 const QUERY_TIMEOUT_MS = 1500;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Timed {
   readonly status: number;
@@ -53,20 +53,6 @@ function expectUnavailable(responses: Timed[], boundMs: number): void {
   }
 }
 
-async function metric(base: string, name: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const match = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
-  if (!match) throw new Error(`${name} not in /metrics`);
-  return Number(match[1]);
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} not within ${timeoutMs} ms`);
-    await pause(100);
-  }
-}
 
 describe("PostgreSQL outages", function () {
   this.timeout(180_000);
@@ -98,19 +84,19 @@ describe("PostgreSQL outages", function () {
     expect(await storageWorks()).to.equal(true);
     await cluster.stop("fast");
 
-    const rssBefore = await metric(base, "process_resident_memory_bytes");
+    const rssBefore = await scrapeValue(base, "process_resident_memory_bytes");
     for (let round = 0; round < 20; round++) expectUnavailable(await Promise.all(storageRequests(base)), CONNECT_TIMEOUT_MS + 2000);
     expect((await timed(`${base}/readyz`)).status).to.equal(503);
     expect((await timed(`${base}/healthz`)).status).to.equal(200);
-    expect(await metric(base, "kv_storage_up")).to.equal(0);
-    expect(await metric(base, "kv_db_pool_waiting_requests")).to.equal(0);
+    expect(await scrapeValue(base, "kv_storage_up")).to.equal(0);
+    expect(await scrapeValue(base, "kv_db_pool_waiting_requests")).to.equal(0);
     // 140 failed storage requests must not leave anything behind (sockets, pending promises).
-    expect((await metric(base, "process_resident_memory_bytes")) - rssBefore).to.be.lessThan(64 * 1024 * 1024);
+    expect((await scrapeValue(base, "process_resident_memory_bytes")) - rssBefore).to.be.lessThan(64 * 1024 * 1024);
 
     await cluster.start();
-    await until(ready, 15_000, "ready again");
+    await waitFor(ready, 15_000, "ready again");
     expect(await storageWorks()).to.equal(true);
-    expect(await metric(base, "kv_storage_up")).to.equal(1);
+    expect(await scrapeValue(base, "kv_storage_up")).to.equal(1);
   });
 
   it("answers 503 within the query timeout while PostgreSQL hangs (SIGSTOP), and heals after SIGCONT", async () => {
@@ -122,7 +108,7 @@ describe("PostgreSQL outages", function () {
     } finally {
       cluster.signalAll("SIGCONT");
     }
-    await until(ready, 15_000, "ready again");
+    await waitFor(ready, 15_000, "ready again");
     expect(await storageWorks()).to.equal(true);
   });
 

@@ -39,9 +39,12 @@ export class PgliteWorkerSqlClient implements SqlClient {
         void worker.terminate();
         reject(error);
       };
+      const exited = (code: number) => reject(new Error(`PGlite worker exited with code ${code} while opening the database`));
       worker.once("error", failed);
+      worker.once("exit", exited);
       worker.once("message", (reply: PgliteReply) => {
         worker.off("error", failed);
+        worker.off("exit", exited);
         if (reply.kind !== "ready") return failed(reply.kind === "failed" ? deserializeError(reply.error) : new Error(`unexpected ${reply.kind}`));
         const client = new PgliteWorkerSqlClient(worker);
         worker.on("error", (error) => client.stop(error, onCrash));
