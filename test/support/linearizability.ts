@@ -10,36 +10,61 @@
  * first), in which every observation is what a single register would give.
  */
 
-export type RegisterState = { readonly value: string; readonly etag: string } | null;
+/**
+ * null: absent. An etag of null: the value was written by an operation whose
+ * response was lost, so its entity-tag is not known until someone reads it.
+ */
+export type RegisterState = { readonly value: string; readonly etag: string | null } | null;
 
 export type Operation =
-  | { readonly kind: "read"; readonly found: RegisterState }
+  | { readonly kind: "read"; readonly found: { readonly value: string; readonly etag: string } | null }
   | { readonly kind: "write"; readonly value: string; readonly etag: string; readonly created: boolean }
   | { readonly kind: "cas"; readonly expected: string; readonly value: string; readonly etag: string | null }
-  | { readonly kind: "delete"; readonly existed: boolean };
+  | { readonly kind: "delete"; readonly existed: boolean }
+  // Outcome unknown (no response, or a 5xx): the operation may or may not have
+  // taken effect. Such an entry returns at +Infinity, so the search may also
+  // place it after everything else, which is the same as "never happened".
+  | { readonly kind: "write?"; readonly value: string }
+  | { readonly kind: "cas?"; readonly expected: string; readonly value: string }
+  | { readonly kind: "delete?" };
 
 export interface HistoryEntry {
   readonly key: string;
   readonly invokedAt: number;
+  /** Infinity for an operation whose outcome is unknown. */
   readonly returnedAt: number;
   readonly operation: Operation;
 }
 
-/** The register's transition: the next state, or undefined when the observation is impossible from `state`. */
-export function step(state: RegisterState, operation: Operation): RegisterState | undefined {
+/**
+ * The register's transition: every state the operation may leave, given what
+ * it observed; none when the observation is impossible from `state`.
+ */
+export function step(state: RegisterState, operation: Operation): RegisterState[] {
+  const etagMayBe = (expected: string) => state !== null && (state.etag === expected || state.etag === null);
   switch (operation.kind) {
-    case "read":
-      if (state === null || operation.found === null) return state === operation.found ? state : undefined;
-      return state.value === operation.found.value && state.etag === operation.found.etag ? state : undefined;
-    case "write":
-      return (state === null) === operation.created ? { value: operation.value, etag: operation.etag } : undefined;
-    case "cas": {
-      const matches = state !== null && state.etag === operation.expected;
-      if (operation.etag === null) return matches ? undefined : state;
-      return matches ? { value: operation.value, etag: operation.etag } : undefined;
+    case "read": {
+      const found = operation.found;
+      if (state === null || found === null) return state === found ? [state] : [];
+      // Reading a value whose etag was unknown learns it.
+      return state.value === found.value && (state.etag === found.etag || state.etag === null) ? [found] : [];
     }
+    case "write":
+      return (state === null) === operation.created ? [{ value: operation.value, etag: operation.etag }] : [];
+    case "cas":
+      if (operation.etag !== null) return etagMayBe(operation.expected) ? [{ value: operation.value, etag: operation.etag }] : [];
+      return state === null || state.etag !== operation.expected ? [state] : [];
     case "delete":
-      return (state !== null) === operation.existed ? null : undefined;
+      return (state !== null) === operation.existed ? [null] : [];
+    case "write?":
+      return [{ value: operation.value, etag: null }];
+    case "cas?": {
+      const applied = { value: operation.value, etag: null };
+      if (!etagMayBe(operation.expected)) return [state];
+      return state!.etag === null ? [applied, state] : [applied];
+    }
+    case "delete?":
+      return [null];
   }
 }
 
@@ -52,40 +77,54 @@ interface Event {
   next: Event | null;
 }
 
+interface Choice {
+  readonly event: Event;
+  /** The state before the event. */
+  readonly state: RegisterState;
+  readonly options: RegisterState[];
+  /** The next option to try when the search comes back to this choice. */
+  readonly next: number;
+}
+
 /** Checks one key's history, starting from an absent register. */
 export function isLinearizable(history: readonly HistoryEntry[], initial: RegisterState = null): boolean {
   const head = buildEvents(history);
   const linearized = new Uint8Array(history.length);
   const cache = new Set<string>();
-  const calls: { event: Event; state: RegisterState }[] = [];
+  const calls: Choice[] = [];
   let state = initial;
   let entry = head.next;
+
+  /** Linearizes `event` with the first untried, unseen option from `from`; false when there is none. */
+  const tryOptions = (event: Event, before: RegisterState, options: RegisterState[], from: number): boolean => {
+    linearized[event.id] = 1;
+    const done = linearized.join("");
+    for (let i = from; i < options.length; i++) {
+      const key = `${done}|${JSON.stringify(options[i])}`;
+      if (cache.has(key)) continue;
+      cache.add(key);
+      calls.push({ event, state: before, options, next: i + 1 });
+      state = options[i];
+      lift(event);
+      entry = head.next;
+      return true;
+    }
+    linearized[event.id] = 0;
+    return false;
+  };
+
   while (head.next !== null) {
     if (entry === null) throw new Error("unreachable: ran off the event list");
     if (entry.call) {
-      const next = step(state, entry.operation);
-      if (next !== undefined) {
-        linearized[entry.id] = 1;
-        const key = `${linearized.join("")}|${JSON.stringify(next)}`;
-        if (!cache.has(key)) {
-          cache.add(key);
-          calls.push({ event: entry, state });
-          state = next;
-          lift(entry);
-          entry = head.next;
-          continue;
-        }
-        linearized[entry.id] = 0;
-      }
-      entry = entry.next;
+      if (!tryOptions(entry, state, step(state, entry.operation), 0)) entry = entry.next;
     } else {
-      // A return whose call is not linearized yet: undo the last choice.
+      // A return whose call is not linearized yet: revisit the last choice.
       const last = calls.pop();
       if (last === undefined) return false;
       state = last.state;
       linearized[last.event.id] = 0;
       unlift(last.event);
-      entry = last.event.next;
+      if (!tryOptions(last.event, last.state, last.options, last.next)) entry = last.event.next;
     }
   }
   return true;

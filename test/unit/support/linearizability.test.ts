@@ -52,6 +52,27 @@ describe("linearizability checker (single register per key)", () => {
     ).to.equal(false);
   });
 
+  describe("operations with an unknown outcome (returning at Infinity)", () => {
+    it("accept that an unanswered write happened (a later read sees it, learning its etag) or did not", () => {
+      const lost = op(2, Infinity, { kind: "write?", value: "b" });
+      expect(isLinearizable([op(0, 1, write("a", "1", true)), lost, op(5, 6, read({ value: "b", etag: "7" })), op(7, 8, cas("7", "c", "8"))])).to.equal(true);
+      expect(isLinearizable([op(0, 1, write("a", "1", true)), lost, op(5, 6, read({ value: "a", etag: "1" }))])).to.equal(true);
+    });
+
+    it("reject a value seen before its write was invoked, or seen and then undone", () => {
+      expect(isLinearizable([op(0, 1, write("a", "1", true)), op(2, 3, read({ value: "b", etag: "7" })), op(4, Infinity, { kind: "write?", value: "b" })])).to.equal(false);
+      expect(
+        isLinearizable([op(0, 1, write("a", "1", true)), op(2, Infinity, { kind: "write?", value: "b" }), op(3, 4, read({ value: "b", etag: "7" })), op(5, 6, read({ value: "a", etag: "1" }))]),
+      ).to.equal(false);
+    });
+
+    it("let an unanswered compare-and-set apply only where its entity-tag matched", () => {
+      const history = [op(0, 1, write("a", "1", true)), op(2, Infinity, { kind: "cas?", expected: "9", value: "b" }), op(3, 4, read({ value: "b", etag: "5" }))];
+      expect(isLinearizable(history)).to.equal(false);
+      expect(isLinearizable([op(0, 1, write("a", "1", true)), op(2, Infinity, { kind: "cas?", expected: "1", value: "b" }), op(3, 4, read({ value: "b", etag: "5" }))])).to.equal(true);
+    });
+  });
+
   it("checks a long concurrent history in bounded time", () => {
     // 4 clients x 150 overlapping writes and reads of a counter-like register.
     const history: HistoryEntry[] = [];
