@@ -27,25 +27,25 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
 
   get(key: string, now: number): Promise<StoredEntry | null> {
     const item = this.liveItem(key, now);
-    return Promise.resolve(item ? toEntry(key, item) : null);
+    return settled(item ? toEntry(key, item) : null);
   }
 
   putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]> {
     const results = entries.map((entry) => this.write(entry, expiresAt, now));
-    return Promise.resolve(results.sort((a, b) => compareCodePoints(a.key, b.key)));
+    return settled(results.sort((a, b) => compareCodePoints(a.key, b.key)));
   }
 
   putIf(entry: NewEntry, expiresAt: number | null, condition: WriteCondition, now: number): Promise<WriteResult | null> {
     const current = this.liveItem(entry.key, now);
-    if (!conditionHolds(condition, current ? String(current.version) : null)) return Promise.resolve(null);
-    return Promise.resolve(this.write(entry, expiresAt, now));
+    if (!conditionHolds(condition, current ? String(current.version) : null)) return settled(null);
+    return settled(this.write(entry, expiresAt, now));
   }
 
   deleteIf(key: string, condition: WriteCondition, now: number): Promise<boolean> {
     const current = this.liveItem(key, now);
-    if (!current || !conditionHolds(condition, String(current.version))) return Promise.resolve(false);
+    if (!current || !conditionHolds(condition, String(current.version))) return settled(false);
     this.remove(key);
-    return Promise.resolve(true);
+    return settled(true);
   }
 
   deleteMatching(pattern: KeyPattern | null): Promise<number> {
@@ -54,11 +54,11 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
       this.items.clear();
       this.index.clear();
       this.expiries.clear();
-      return Promise.resolve(count);
+      return settled(count);
     }
     const doomed = [...this.index.keysAfter(null)].filter((key) => pattern.matches(key));
     for (const key of doomed) this.remove(key);
-    return Promise.resolve(doomed.length);
+    return settled(doomed.length);
   }
 
   list(range: KeyRange, limit: number, now: number): Promise<StoredEntry[]> {
@@ -67,7 +67,7 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
       if (entries.length >= limit) break;
       entries.push(toEntry(key, item));
     }
-    return Promise.resolve(entries);
+    return settled(entries);
   }
 
   keysAt(range: KeyRange, offset: number, now: number): Promise<string[]> {
@@ -78,7 +78,7 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
       if (keys.length === 2) break;
       position++;
     }
-    return Promise.resolve(keys);
+    return settled(keys);
   }
 
   purgeExpired(now: number, limit: number): Promise<number> {
@@ -91,7 +91,7 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
         purged++;
       }
     }
-    return Promise.resolve(purged);
+    return settled(purged);
   }
 
   statistics(now: number, expiredLimit: number): Promise<KeyspaceStatistics> {
@@ -103,7 +103,7 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
       if (expired >= expiredLimit) break;
       if (this.isCurrent(ticket)) expired++;
     }
-    return Promise.resolve({
+    return settled({
       entries: this.items.size,
       entriesExact: true,
       expired,
@@ -112,7 +112,7 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
   }
 
   checkReady(): Promise<void> {
-    return Promise.resolve();
+    return settled(undefined);
   }
 
   private write(entry: NewEntry, expiresAt: number | null, now: number): WriteResult {
@@ -150,4 +150,17 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
 
 function toEntry(key: string, item: Item): StoredEntry {
   return { key, value: item.value, version: String(item.version), expiresAt: item.expiresAt };
+}
+
+/**
+ * Hands a result over in the event loop's check phase (setImmediate) instead
+ * of as an already-resolved promise. The operation itself has run, complete,
+ * at call time; only the reply waits. Then the responses to every request read
+ * in one loop iteration are written back to back, as the PostgreSQL adapter's
+ * batches do naturally, instead of one at a time between reads: on the bench
+ * machine a response written while the client sleeps costs it a wake-up, and
+ * GET went from 10.6k to 17-20k req/s (server pinned to one core).
+ */
+function settled<T>(value: T): Promise<T> {
+  return new Promise((resolve) => setImmediate(resolve, value));
 }
