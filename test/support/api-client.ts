@@ -1,4 +1,4 @@
-import { connect } from "node:net";
+import { rawBytes } from "./raw-exchange";
 import { OpenApiValidator } from "./openapi-validator";
 
 export interface ApiResponse {
@@ -49,13 +49,7 @@ export class ApiClient {
   }
 }
 
-/** Sends raw bytes and returns everything the server answers before closing. For requests fetch refuses to send. */
+/** Sends raw bytes, closes the sending side, and returns everything the server answers before closing. For requests fetch refuses to send. */
 export function rawHttp(port: number, request: string | Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1", () => socket.end(request));
-    const chunks: Buffer[] = [];
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-    socket.on("error", reject);
-    socket.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
-  });
+  return rawBytes(port, request, 30_000, true);
 }

@@ -7,13 +7,12 @@ export interface RawResponse {
 }
 
 /**
- * Sends bytes as they are (no client-side validation or encoding) and parses
- * the first response. With `halfClose` the client then shuts its sending side
- * (the server sees the request end early). Resolves to null when the server
- * closed without answering; rejects when nothing happens within `timeoutMs`
- * (a hang).
+ * Sends bytes as they are (no client-side validation or encoding) and returns
+ * everything the server sent before closing. With `halfClose` the client then
+ * shuts its sending side (the server sees the request end). Rejects when the
+ * server neither answers nor closes within `timeoutMs` (a hang).
  */
-export function rawExchange(port: number, request: Buffer, timeoutMs: number, halfClose: boolean): Promise<RawResponse | null> {
+export function rawBytes(port: number, request: string | Buffer, timeoutMs: number, halfClose: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = connect(port, "127.0.0.1", () => (halfClose ? socket.end(request) : socket.write(request)));
@@ -26,9 +25,14 @@ export function rawExchange(port: number, request: Buffer, timeoutMs: number, ha
     socket.on("error", () => undefined);
     socket.on("close", () => {
       clearTimeout(timer);
-      resolve(parseResponse(Buffer.concat(chunks).toString("utf8")));
+      resolve(Buffer.concat(chunks).toString("utf8"));
     });
   });
+}
+
+/** rawBytes, with the first response parsed; null when the server closed without answering. */
+export async function rawExchange(port: number, request: Buffer, timeoutMs: number, halfClose: boolean): Promise<RawResponse | null> {
+  return parseResponse(await rawBytes(port, request, timeoutMs, halfClose));
 }
 
 function parseResponse(text: string): RawResponse | null {
