@@ -1,18 +1,18 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import { StorageUnavailableError } from "../../../src/domain/domain-error";
+import { availablePgliteTemplate } from "../../../src/infrastructure/storage/pglite/pglite-template";
 import { PgliteWorkerSqlClient } from "../../../src/infrastructure/storage/pglite/pglite-worker-sql-client";
 import { temporaryDirectory } from "../../support/test-storage";
 
 describe("PgliteWorkerSqlClient (PGlite in a worker thread)", function () {
-  this.timeout(30_000);
   let directory: ReturnType<typeof temporaryDirectory>;
   let client: PgliteWorkerSqlClient;
   const crashes: Error[] = [];
 
   before(async () => {
     directory = temporaryDirectory();
-    client = await PgliteWorkerSqlClient.open({ directory: join(directory.path, "pglite") }, (error) => crashes.push(error));
+    client = await PgliteWorkerSqlClient.open({ directory: join(directory.path, "pglite"), template: availablePgliteTemplate() }, (error) => crashes.push(error));
     await client.exec("CREATE TABLE t (k text PRIMARY KEY, n bigint)");
   });
   after(async () => {
@@ -62,7 +62,7 @@ describe("PgliteWorkerSqlClient (PGlite in a worker thread)", function () {
   });
 
   it("fails statements with StorageUnavailableError once closed", async () => {
-    const other = await PgliteWorkerSqlClient.open({ directory: join(directory.path, "other") }, (error) => crashes.push(error));
+    const other = await PgliteWorkerSqlClient.open({ directory: join(directory.path, "other"), template: availablePgliteTemplate() }, (error) => crashes.push(error));
     await other.close();
     const error = await other.query("SELECT 1").then(() => null, (e: unknown) => e);
     expect(error).to.be.instanceOf(StorageUnavailableError);

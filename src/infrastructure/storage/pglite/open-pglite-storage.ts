@@ -1,9 +1,12 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { errorFields } from "../../logging/logger";
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
 import { runMigrations } from "../postgres/run-migrations";
 import type { Storage, StorageContext } from "../storage";
 import { DataDirectoryLock } from "./data-directory-lock";
+import { availablePgliteTemplate } from "./pglite-template";
 import { PgliteWorkerSqlClient } from "./pglite-worker-sql-client";
 
 /**
@@ -29,12 +32,19 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
   };
   try {
     const directory = join(config.dataDir, "pglite");
-    logger.info("opening embedded database", { data_dir: directory });
-    sql = await PgliteWorkerSqlClient.open({ directory }, (error) => {
+    const template = availablePgliteTemplate();
+    const started = performance.now();
+    if (existsSync(join(directory, "PG_VERSION"))) {
+      logger.info("opening embedded database", { data_dir: directory });
+    } else {
+      logger.info("initialising a new data directory", { data_dir: directory, from: template === null ? "initdb" : "prepared template" });
+    }
+    sql = await PgliteWorkerSqlClient.open({ directory, template }, (error) => {
       // The engine's state is unknown; a restart (supervisor) reopens it from disk.
       logger.error("embedded database worker stopped; exiting", errorFields(error));
       process.exit(70);
     });
+    logger.info("embedded database open", { duration_ms: Math.round(performance.now() - started) });
     const { schemaVersion } = await runMigrations(sql, logger);
     const repository = new PostgresKeyValueRepository(sql, {
       schemaVersion,

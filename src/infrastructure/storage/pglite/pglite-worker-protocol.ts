@@ -3,6 +3,12 @@
 export interface PgliteWorkerOptions {
   /** The PGlite data directory. */
   readonly directory: string;
+  /**
+   * When the directory holds no database yet: a gzipped tar of a freshly
+   * initialised data directory (PGlite's dumpDataDir) to start from, or null
+   * to run initdb. See pglite-template.ts.
+   */
+  readonly template: string | null;
 }
 
 export type PgliteRequest =

@@ -25,6 +25,10 @@ export class PgliteWorkerSqlClient implements SqlClient {
 
   private constructor(private readonly worker: Worker) {
     worker.on("message", (reply: PgliteReply) => this.settle(reply));
+    // An idle engine does not keep the process alive (the HTTP server does),
+    // so a caller that never closes it cannot hang the process; a statement
+    // in flight does, so the process never exits waiting for its answer.
+    worker.unref();
   }
 
   /**
@@ -103,6 +107,7 @@ export class PgliteWorkerSqlClient implements SqlClient {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise<SqlResult<Row>>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as Pending["resolve"], reject });
       this.worker.postMessage({ id, ...command } satisfies PgliteRequest);
     });
@@ -113,6 +118,7 @@ export class PgliteWorkerSqlClient implements SqlClient {
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
     if (reply.kind === "result") pending.resolve({ rows: reply.rows, rowCount: reply.rowCount });
     else pending.reject(deserializeError(reply.error));
   }
