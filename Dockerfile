@@ -5,7 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build:prod
+RUN npm run build
 
 # Production dependencies only.
 FROM node:24-bookworm-slim AS deps
@@ -23,6 +23,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
+COPY assets ./assets
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 8080

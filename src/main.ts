@@ -1,10 +1,27 @@
 import "reflect-metadata";
-import { ConfigError, loadConfig } from "./infrastructure/config/config";
+import { ConfigError, environmentHelp, loadConfig } from "./infrastructure/config/config";
 import { createLogger, errorFields } from "./infrastructure/logging/logger";
+import { acceptArguments } from "./interfaces/cli/command-line";
 import { KvService } from "./service";
+
+const USAGE = `kv: an HTTP key-value store (docs: README.md, docs/api.md, docs/operations.md)
+
+Usage: npm start                      (builds, then runs node dist/src/main.js)
+       node dist/src/main.js [--help]
+
+Serves the HTTP API on HOST:PORT until SIGTERM or SIGINT, then drains and
+exits 0. Logs are JSON lines on stdout. Without DATABASE_URL, data is kept in
+an embedded PostgreSQL (PGlite) under DATA_DIR.
+
+Environment variables (name, default, meaning):
+${environmentHelp()}
+
+Exit codes: 0 stopped on a signal, 1 startup failed, 64 bad arguments,
+70 the embedded database failed, 78 invalid configuration.`;
 
 /** Entry point: `node dist/src/main.js`. Configuration comes from the environment only. */
 async function main(): Promise<void> {
+  if (!acceptArguments(process.argv.slice(2), USAGE)) return;
   let config;
   try {
     config = loadConfig();

@@ -1,7 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
 import { createContainer, type Overrides } from "./composition-root";
 import type { AppConfig } from "./infrastructure/config/config";
-import type { Logger } from "./infrastructure/logging/logger";
+import { createLogger, type Logger } from "./infrastructure/logging/logger";
 import type { Metrics } from "./infrastructure/metrics/metrics";
 import { packageVersion } from "./infrastructure/project-files";
 import type { Storage } from "./infrastructure/storage/storage";
@@ -21,8 +21,15 @@ export class KvService {
   ) {}
 
   static async start(config: AppConfig, overrides: Overrides = {}): Promise<KvService> {
-    const container = await createContainer(config, overrides);
-    const logger = container.resolve(TOKENS.Logger);
+    const logger = overrides.logger ?? createLogger(config.logLevel, config.logFormat);
+    const server = await HttpServer.bind(config, logger);
+    let container: DependencyContainer;
+    try {
+      container = await createContainer(config, { ...overrides, logger });
+    } catch (error) {
+      await server.close(0);
+      throw error;
+    }
     try {
       const app = createHttpApp({
         keys: container.resolve(KeysController),
@@ -31,11 +38,12 @@ export class KvService {
         logger,
         access: { tokens: config.apiTokens, protectMetrics: config.metricsAuth },
       });
-      const server = await HttpServer.listen(app, config, logger);
+      server.serve(app);
       container.resolve(ExpirySweeper).start();
       logger.info("listening", { version: packageVersion(), storage: config.storage, host: config.host, port: server.port });
       return new KvService(container, server, logger);
     } catch (error) {
+      await server.close(0);
       await container.resolve<Storage>(TOKENS.Storage).close();
       throw error;
     }

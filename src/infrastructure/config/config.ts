@@ -37,6 +37,53 @@ export class ConfigError extends Error {
   }
 }
 
+/** One environment variable the service reads: the single source of its name, default and meaning (for --help and the docs test). */
+export interface EnvironmentVariable {
+  readonly name: string;
+  /** The default as written in the environment; "" = unset. */
+  readonly fallback: string;
+  readonly meaning: string;
+}
+
+export const ENVIRONMENT: readonly EnvironmentVariable[] = [
+  { name: "PORT", fallback: "8080", meaning: "listen port (0 = any free port)" },
+  { name: "HOST", fallback: "0.0.0.0", meaning: "listen address" },
+  { name: "STORAGE", fallback: "", meaning: "postgres, pglite or memory; default: postgres when DATABASE_URL is set, else pglite" },
+  { name: "DATABASE_URL", fallback: "", meaning: "postgres://user:password@host:5432/db (needed for STORAGE=postgres)" },
+  { name: "DATA_DIR", fallback: "./data", meaning: "PGlite data directory, locked by one process" },
+  { name: "LOG_LEVEL", fallback: "info", meaning: "error, warn, info, debug or silent" },
+  { name: "LOG_FORMAT", fallback: "json", meaning: "json (one object per line) or pretty (for a terminal)" },
+  { name: "MAX_BODY_BYTES", fallback: "1048576", meaning: "request body limit after decompression, 1024..1073741824" },
+  { name: "MAX_KEYS_PER_PUT", fallback: "10000", meaning: "most keys one PUT /keys may write" },
+  { name: "REQUEST_TIMEOUT_MS", fallback: "30000", meaning: "the whole request must arrive within this, else 408" },
+  { name: "HEADERS_TIMEOUT_MS", fallback: "10000", meaning: "the request headers must arrive within this, else 408" },
+  { name: "SWEEP_INTERVAL_SECONDS", fallback: "30", meaning: "pause between purges of expired keys; 0 disables the sweeper" },
+  { name: "SWEEP_BATCH_SIZE", fallback: "1000", meaning: "rows per purge batch" },
+  { name: "DB_POOL_MAX", fallback: "10", meaning: "PostgreSQL connections per instance" },
+  { name: "DB_CONNECT_TIMEOUT_MS", fallback: "5000", meaning: "wait for a PostgreSQL connection before answering 503" },
+  { name: "DB_QUERY_TIMEOUT_MS", fallback: "30000", meaning: "wait for a statement's answer before answering 503" },
+  { name: "DB_STARTUP_TIMEOUT_SECONDS", fallback: "60", meaning: "how long startup retries an unreachable database" },
+  { name: "SHUTDOWN_TIMEOUT_SECONDS", fallback: "10", meaning: "grace period for in-flight requests on SIGTERM/SIGINT" },
+  { name: "API_TOKEN", fallback: "", meaning: "when set, /keys needs Authorization: Bearer <token> (16+ printable ASCII characters, no spaces)" },
+  { name: "API_TOKENS_FILE", fallback: "", meaning: "a file of accepted tokens, one per line" },
+  { name: "METRICS_AUTH", fallback: "open", meaning: "open, or token: /metrics needs a token too" },
+];
+
+/** The environment variables as a help text section: name, default, meaning. */
+export function environmentHelp(): string {
+  const width = Math.max(...ENVIRONMENT.map((variable) => variable.name.length)) + 2;
+  const fallbackWidth = Math.max(...ENVIRONMENT.map((variable) => (variable.fallback || "-").length)) + 2;
+  return ENVIRONMENT.map(
+    (variable) => `  ${variable.name.padEnd(width)}${(variable.fallback || "-").padEnd(fallbackWidth)}${variable.meaning}`,
+  ).join("\n");
+}
+
+function fallbackOf(name: string): string {
+  const variable = ENVIRONMENT.find((candidate) => candidate.name === name);
+  if (variable === undefined) throw new Error(`${name} is not in ENVIRONMENT`);
+  return variable.fallback;
+}
+
 const STORAGE_KINDS: readonly StorageKind[] = ["postgres", "pglite", "memory"];
 const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug", "silent"];
 const LOG_FORMATS: readonly LogFormat[] = ["json", "pretty"];
@@ -55,33 +102,33 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://");
   }
-  const requestTimeoutMs = integer(env, "REQUEST_TIMEOUT_MS", 30_000, 1000, 3_600_000);
-  const headersTimeoutMs = integer(env, "HEADERS_TIMEOUT_MS", 10_000, 1000, 600_000);
+  const requestTimeoutMs = integer(env, "REQUEST_TIMEOUT_MS", 1000, 3_600_000);
+  const headersTimeoutMs = integer(env, "HEADERS_TIMEOUT_MS", 1000, 600_000);
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError(`HEADERS_TIMEOUT_MS=${headersTimeoutMs} must not exceed REQUEST_TIMEOUT_MS=${requestTimeoutMs}`);
   }
   const apiTokens = tokensFrom(env);
-  const metricsAuth = oneOf(env, "METRICS_AUTH", ["open", "token"] as const, "open") === "token";
+  const metricsAuth = oneOf(env, "METRICS_AUTH", ["open", "token"] as const, fallbackOf("METRICS_AUTH") as "open") === "token";
   if (metricsAuth && apiTokens.length === 0) throw new ConfigError("METRICS_AUTH=token needs API_TOKEN or API_TOKENS_FILE");
   return {
-    port: integer(env, "PORT", 8080, 0, 65535),
-    host: text(env, "HOST") ?? "0.0.0.0",
+    port: integer(env, "PORT", 0, 65535),
+    host: text(env, "HOST") ?? fallbackOf("HOST"),
     storage,
     databaseUrl,
-    dataDir: resolve(text(env, "DATA_DIR") ?? "./data"),
-    logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
-    logFormat: oneOf(env, "LOG_FORMAT", LOG_FORMATS, "json"),
-    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    maxKeysPerPut: integer(env, "MAX_KEYS_PER_PUT", 10_000, 1, 1_000_000),
+    dataDir: resolve(text(env, "DATA_DIR") ?? fallbackOf("DATA_DIR")),
+    logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, fallbackOf("LOG_LEVEL") as LogLevel),
+    logFormat: oneOf(env, "LOG_FORMAT", LOG_FORMATS, fallbackOf("LOG_FORMAT") as LogFormat),
+    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024, 1024 * 1024 * 1024),
+    maxKeysPerPut: integer(env, "MAX_KEYS_PER_PUT", 1, 1_000_000),
     requestTimeoutMs,
     headersTimeoutMs,
-    sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 30, 0, 86_400),
-    sweepBatchSize: integer(env, "SWEEP_BATCH_SIZE", 1000, 1, 100_000),
-    dbPoolMax: integer(env, "DB_POOL_MAX", 10, 1, 1000),
-    dbConnectTimeoutMs: integer(env, "DB_CONNECT_TIMEOUT_MS", 5000, 100, 600_000),
-    dbQueryTimeoutMs: integer(env, "DB_QUERY_TIMEOUT_MS", 30_000, 100, 600_000),
-    dbStartupTimeoutSeconds: integer(env, "DB_STARTUP_TIMEOUT_SECONDS", 60, 0, 86_400),
-    shutdownTimeoutSeconds: integer(env, "SHUTDOWN_TIMEOUT_SECONDS", 10, 1, 3600),
+    sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 0, 86_400),
+    sweepBatchSize: integer(env, "SWEEP_BATCH_SIZE", 1, 100_000),
+    dbPoolMax: integer(env, "DB_POOL_MAX", 1, 1000),
+    dbConnectTimeoutMs: integer(env, "DB_CONNECT_TIMEOUT_MS", 100, 600_000),
+    dbQueryTimeoutMs: integer(env, "DB_QUERY_TIMEOUT_MS", 100, 600_000),
+    dbStartupTimeoutSeconds: integer(env, "DB_STARTUP_TIMEOUT_SECONDS", 0, 86_400),
+    shutdownTimeoutSeconds: integer(env, "SHUTDOWN_TIMEOUT_SECONDS", 1, 3600),
     apiTokens,
     metricsAuth,
   };
@@ -132,9 +179,8 @@ function oneOf<T extends string>(env: Readonly<Record<string, string | undefined
   return value as T;
 }
 
-function integer(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
-  const value = text(env, name);
-  if (value === null) return fallback;
+function integer(env: Readonly<Record<string, string | undefined>>, name: string, min: number, max: number): number {
+  const value = text(env, name) ?? fallbackOf(name);
   if (!/^[0-9]+$/.test(value) || Number(value) < min || Number(value) > max) {
     throw new ConfigError(`${name}=${value} must be a whole number from ${min} to ${max}`);
   }

@@ -7,9 +7,20 @@ const MESSAGE = Symbol.for("message");
 let lines: string[] = [];
 let scheduled = false;
 
+// A reader that went away (`npm start | head`, a log shipper that died) must
+// not bring the service down: the lines are lost, requests keep being served.
+let readerGone = false;
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  readerGone = true;
+});
+
 function flush(): void {
   scheduled = false;
-  if (lines.length === 0) return;
+  if (lines.length === 0 || readerGone) {
+    lines = [];
+    return;
+  }
   const text = `${lines.join("\n")}\n`;
   lines = [];
   process.stdout.write(text);

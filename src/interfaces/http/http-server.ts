@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type Koa from "koa";
 import type { Logger } from "../../infrastructure/logging/logger";
 import { PROBLEMS, type ProblemCode } from "./problem-catalog";
-import { problemBody } from "./problem-response";
+import { problemBody, RETRY_AFTER_SECONDS } from "./problem-response";
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -21,25 +21,37 @@ export class HttpServer {
   ) {}
 
   /**
+   * Binds the port before anything slow happens (opening storage can take
+   * long), so a port in use fails the start at once. Until `serve` hands it
+   * the app, the server answers every request with 503 + Retry-After.
+   *
    * Slow clients are cut off: the headers must arrive within
    * `headersTimeoutMs` and the whole request (headers and body) within
    * `requestTimeoutMs`, or the client gets a 408 and the connection closes.
    * Node checks these deadlines every second here (its default is 30 s).
    */
-  static listen(app: Koa, options: HttpServerOptions, logger: Logger): Promise<HttpServer> {
+  static bind(options: HttpServerOptions, logger: Logger): Promise<HttpServer> {
     const { host, port } = options;
     const server = createServer(
       { requestTimeout: options.requestTimeoutMs, headersTimeout: options.headersTimeoutMs, connectionsCheckingInterval: 1000 },
-      app.callback(),
+      answerStarting,
     );
     server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => replyToClientError(error, socket, logger));
     return new Promise((resolve, reject) => {
-      server.once("error", reject);
+      server.once("error", (error: NodeJS.ErrnoException) =>
+        reject(error.code === "EADDRINUSE" ? new PortInUseError(host, port, { cause: error }) : error),
+      );
       server.listen(port, host, () => {
-        server.off("error", reject);
+        server.removeAllListeners("error");
         resolve(new HttpServer(server, logger));
       });
     });
+  }
+
+  /** From now on requests go to the app. */
+  serve(app: Koa): void {
+    this.server.off("request", answerStarting);
+    this.server.on("request", app.callback());
   }
 
   get port(): number {
@@ -72,6 +84,21 @@ export class HttpServer {
       clearTimeout(timer);
     }
   }
+}
+
+export class PortInUseError extends Error {
+  constructor(host: string, port: number, options: ErrorOptions) {
+    super(`port ${port} on ${host} is already in use; stop the other server or set PORT to another port (PORT=0 picks a free one)`, options);
+    this.name = "PortInUseError";
+  }
+}
+
+function answerStarting(_request: IncomingMessage, response: ServerResponse): void {
+  const requestId = randomUUID();
+  const body = JSON.stringify(problemBody("storage-unavailable", "the service is starting; storage is not open yet", requestId));
+  response
+    .writeHead(503, { "Content-Type": "application/problem+json", "Retry-After": String(RETRY_AFTER_SECONDS), "X-Request-Id": requestId })
+    .end(body);
 }
 
 /**
