@@ -8,20 +8,22 @@ import { startTestService } from "../support/test-service";
 import { temporaryDirectory } from "../support/test-storage";
 
 describe("lifecycle", function () {
-  this.timeout(60_000);
 
   it("a graceful stop lets an in-flight request finish, then refuses new connections", async () => {
     const t = await startTestService();
     const storage = t.service.container.resolve<Storage>(TOKENS.Storage);
     await t.api.put("/keys/slow", "1");
     const get = storage.repository.get.bind(storage.repository);
+    let arrived = () => {};
+    const reachedStorage = new Promise<void>((resolve) => (arrived = resolve));
     sinon.stub(storage.repository, "get").callsFake(async (...args) => {
+      arrived();
       await new Promise((resolve) => setTimeout(resolve, 300));
       return get(...args);
     });
     try {
       const inFlight = fetch(`${t.api.baseUrl}/keys/slow`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await reachedStorage;
       const stopped = t.stop();
       const response = await inFlight;
       expect(response.status).to.equal(200);

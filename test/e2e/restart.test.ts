@@ -8,7 +8,6 @@ const put = (base: string, target: string, body: string) =>
 
 function describeDurability(storage: string, prepare: () => Promise<Record<string, string>>, cleanup: () => void | Promise<void>): void {
   describe(`durability across restarts: ${storage}`, function () {
-    this.timeout(120_000);
     let env: Record<string, string>;
     before(async () => {
       env = { LOG_LEVEL: "info", ...(await prepare()) };
@@ -75,7 +74,6 @@ if (url === null) {
 }
 
 describe("startup failures", function () {
-  this.timeout(60_000);
 
   it("a second process on the same PGlite data directory exits with a clear error; the first keeps serving", async () => {
     const directory = temporaryDirectory();
@@ -119,7 +117,8 @@ describe("startup failures", function () {
     expect(error.code).to.equal(1);
     expect(error.logs.filter((log) => log.message === "database unreachable, retrying").length).to.be.at.least(2);
     expect(error.logs.find((log) => log.message === "startup failed")?.error).to.equal("PostgreSQL is unreachable");
-    expect(Date.now() - started).to.be.below(10_000);
+    // Gave up after about 2 s, not after the default 60 s (room left for a loaded machine).
+    expect(Date.now() - started).to.be.below(40_000);
   });
 
   it("memory storage warns at startup that data will not survive a restart; SIGINT stops it with exit 0", async () => {

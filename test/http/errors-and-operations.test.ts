@@ -6,6 +6,7 @@ import type { Storage } from "../../src/infrastructure/storage/storage";
 import { TOKENS } from "../../src/tokens";
 import { rawHttp } from "../support/api-client";
 import { useTestService } from "../support/test-service";
+import { waitFor } from "../support/polling";
 import { describeForEachBackend } from "../support/backends";
 
 describeForEachBackend("HTTP errors, request ids, logs and operational endpoints", (backend) => {
@@ -95,9 +96,7 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
     const reader = response.body!.getReader();
     await reader.read();
     controller.abort();
-    for (let i = 0; i < 50 && !t.logs.some((log) => log.request_id === "gone-1" && log.message === "request"); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(async () => Promise.resolve(t.logs.some((log) => log.request_id === "gone-1" && log.message === "request")), 60_000, "the request's log line");
     expect(t.logs.find((log) => log.request_id === "gone-1" && log.message === "request")).to.deep.include({ status: 200, aborted: true });
     expect(t.logs.filter((log) => log.request_id === "gone-1" && log.level === "error")).to.deep.equal([]);
   });
@@ -187,7 +186,8 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
     sinon.stub(storage.repository, "statistics").returns(new Promise(() => undefined));
     const started = Date.now();
     const response = await t.api.get("/metrics", { "x-request-id": "scrape-2" });
-    expect(Date.now() - started).to.be.within(1900, 5000);
+    // At least the 2 s limit; the upper bound only tells "gave up" from "hung", with room for a loaded machine.
+    expect(Date.now() - started).to.be.within(1900, 30_000);
     expect(response.text).to.match(/^kv_storage_up 0$/m);
     const warning = t.logs.find((log) => log.message === "keyspace statistics unavailable" && log.request_id === "scrape-2");
     expect(warning?.error).to.equal("no answer from storage within 2000 ms");

@@ -185,7 +185,7 @@ describeForEachBackend("HTTP API under random and hostile input (fast-check)", (
   }
 
   it(`agrees with a Map over ${SEQUENCES} random operation sequences (unicode, astral, control, SQL-shaped and overlong keys; random JSON; random filters; random expire_in with time moved to the millisecond)`, async function () {
-    this.timeout(120_000);
+    this.timeout(600_000);
     let operations = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40, size: "max" }), async (ops) => {
@@ -228,7 +228,7 @@ describeForEachBackend("HTTP API under random and hostile input (fast-check)", (
   const framing = fc.constantFrom("exact", "exact", "truncated", "absent");
 
   it(`never answers 5xx, never hangs, and always explains a 4xx with problem+json (${RAW_REQUESTS} raw requests)`, async function () {
-    this.timeout(180_000);
+    this.timeout(600_000);
     const port = t.service.port;
     let answered = 0;
     await fc.assert(

@@ -27,7 +27,7 @@ export class ChildService {
   }
 
   /** Starts the server and waits for its "listening" line (or its exit). */
-  static async start(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildService> {
+  static async start(env: Record<string, string>, timeoutMs = 300_000): Promise<ChildService> {
     const child = spawn(process.execPath, [MAIN], {
       env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", ...env },
       stdio: ["ignore", "pipe", "inherit"],
@@ -40,7 +40,7 @@ export class ChildService {
         child.kill("SIGKILL");
         throw new Error(`server did not start within ${timeoutMs} ms; logs: ${JSON.stringify(service.logs)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return service;
   }

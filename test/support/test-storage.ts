@@ -13,10 +13,28 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
   return loadConfig({ LOG_LEVEL: "silent", PORT: "0", HOST: "127.0.0.1", SWEEP_INTERVAL_SECONDS: "0", ...env });
 }
 
-/** A fresh temporary directory, removed by the returned function. */
+const created = new Set<string>();
+
+/**
+ * A fresh temporary directory, removed by the returned function, and in any
+ * case when the test run ends (removeTemporaryDirectories, from setup.ts),
+ * so a failed test leaves nothing behind.
+ */
 export function temporaryDirectory(prefix = "kv-test-"): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  created.add(path);
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { recursive: true, force: true });
+      created.delete(path);
+    },
+  };
+}
+
+export function removeTemporaryDirectories(): void {
+  for (const path of created) rmSync(path, { recursive: true, force: true });
+  created.clear();
 }
 
 /** Opens storage exactly as the service does (lock, connect, migrate). */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DataDirectoryLock, DataDirectoryLockedError } from "../../../src/infrastructure/storage/pglite/data-directory-lock";
 import { SystemClock } from "../../../src/infrastructure/clock/system-clock";
 import { temporaryDirectory } from "../../support/test-storage";
+import { waitFor } from "../../support/polling";
 import { hostname } from "node:os";
 
 describe("DataDirectoryLock", () => {
@@ -57,7 +58,7 @@ describe("DataDirectoryLock", () => {
     let lost: Error | null = null;
     const lock = await DataDirectoryLock.acquire(directory.path, clock, { heartbeatMs: 20, onLost: (error) => (lost = error) });
     writeHolder({ pid: 1, host: "thief", token: "stolen" });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => Promise.resolve(lost !== null), 60_000, "the lost-lock report");
     expect(lost).to.be.instanceOf(Error);
     await lock.release();
     expect(JSON.parse(readFileSync(lockFile(), "utf8"))).to.deep.include({ token: "stolen" });

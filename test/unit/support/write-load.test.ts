@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { objectMembers } from "../../../src/interfaces/http/lossless-json";
 import { startTestService } from "../../support/test-service";
+import { waitFor } from "../../support/polling";
 import { WriteLoad } from "../../support/write-load";
 
 /** The fault suites trust WriteLoad.verify to fail on loss; prove that it does. */
@@ -13,7 +14,7 @@ describe("WriteLoad (the fault suites' durability check)", () => {
     try {
       load = new WriteLoad("t-");
       load.start(() => `http://127.0.0.1:${service.service.port}`, 4);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitFor(() => Promise.resolve(load.acknowledged > 10), 120_000, "a dozen acknowledged writes");
       await load.stop();
       listing = await (await fetch(`http://127.0.0.1:${service.service.port}/keys`)).text();
     } finally {
