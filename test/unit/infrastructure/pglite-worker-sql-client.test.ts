@@ -1,7 +1,8 @@
 import { expect } from "chai";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { StorageUnavailableError } from "../../../src/domain/domain-error";
-import { availablePgliteTemplate } from "../../../src/infrastructure/storage/pglite/pglite-template";
+import { availablePgliteTemplate, pgliteTemplatePath } from "../../../src/infrastructure/storage/pglite/pglite-template";
 import { PgliteWorkerSqlClient } from "../../../src/infrastructure/storage/pglite/pglite-worker-sql-client";
 import { temporaryDirectory } from "../../support/test-storage";
 
@@ -67,5 +68,37 @@ describe("PgliteWorkerSqlClient (PGlite in a worker thread)", function () {
     const error = await other.query("SELECT 1").then(() => null, (e: unknown) => e);
     expect(error).to.be.instanceOf(StorageUnavailableError);
     expect(crashes).to.deep.equal([]);
+  });
+
+  describe("a new data directory", () => {
+    it("ships a prepared data directory for the installed PGlite (after an upgrade: npm run pglite-template)", () => {
+      expect(availablePgliteTemplate(), pgliteTemplatePath()).to.not.equal(null);
+    });
+
+    it("is made beside the target and renamed into place: a leftover from an interrupted first start is replaced", async () => {
+      const target = join(directory.path, "fresh");
+      mkdirSync(target);
+      mkdirSync(`${target}.initialising`);
+      writeFileSync(join(`${target}.initialising`, "PG_VERSION"), "half-made");
+      const fresh = await PgliteWorkerSqlClient.open({ directory: target, template: availablePgliteTemplate() }, (error) => crashes.push(error));
+      try {
+        expect((await fresh.query<{ n: number }>("SELECT 1 AS n")).rows).to.deep.equal([{ n: 1 }]);
+        expect(existsSync(`${target}.initialising`)).to.equal(false);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it("refuses a non-empty directory that holds no database instead of overwriting it", async () => {
+      const target = join(directory.path, "not-a-database");
+      mkdirSync(target);
+      writeFileSync(join(target, "notes.txt"), "mine");
+      const error = await PgliteWorkerSqlClient.open({ directory: target, template: availablePgliteTemplate() }, (e) => crashes.push(e)).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).to.match(/is not empty but holds no database/);
+      expect(readFileSync(join(target, "notes.txt"), "utf8")).to.equal("mine");
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import { existsSync, readFileSync, renameSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import { serializeError, type PgliteReply, type PgliteRequest, type PgliteWorkerOptions } from "./pglite-worker-protocol";
@@ -41,6 +41,10 @@ function holdsDatabase(directory: string): boolean {
  * template takes about a third of the time initdb does.
  */
 async function initialise(directory: string, template: string | null): Promise<void> {
+  // An empty directory (made by hand, or by a start that failed early) is replaced; anything else is not ours to delete.
+  if (existsSync(directory) && readdirSync(directory).length > 0) {
+    throw new Error(`${directory} is not empty but holds no database (no PG_VERSION); move it away or choose another DATA_DIR`);
+  }
   const staging = `${directory}.initialising`;
   rmSync(staging, { recursive: true, force: true });
   const fresh = await PGlite.create(staging, {
@@ -48,8 +52,7 @@ async function initialise(directory: string, template: string | null): Promise<v
     ...(template === null ? {} : { loadDataDir: new Blob([readFileSync(template)]) }),
   });
   await fresh.close();
-  // An empty directory (made by hand, or by a start that failed before initdb) is replaced; anything else is not ours to delete.
-  if (existsSync(directory)) rmdirSync(directory);
+  rmSync(directory, { recursive: true, force: true });
   renameSync(staging, directory);
 }
 
