@@ -66,8 +66,8 @@ describe("entry points", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines: string[] = [];
-    createInterface({ input: npm.stdout! }).on("line", (line) => lines.push(line));
-    npm.stderr!.resume();
+    createInterface({ input: npm.stdout }).on("line", (line) => lines.push(line));
+    npm.stderr.resume();
     const exited = new Promise<number | null>((resolve) => npm.once("exit", (code) => resolve(code)));
     const logs = () => lines.map((line) => JSON.parse(line) as { message: string; port?: number; from?: string });
     try {
