@@ -55,7 +55,7 @@ export async function createContainer(config: AppConfig, overrides: Overrides = 
   useCase(PutValue, (repository) => new PutValue(repository, clock));
   useCase(PutValues, (repository) => new PutValues(repository, clock));
   useCase(DeleteValue, (repository) => new DeleteValue(repository, clock));
-  useCase(DeleteValues, (repository) => new DeleteValues(repository));
+  useCase(DeleteValues, (repository) => new DeleteValues(repository, clock));
   // PGlite runs one statement at a time (in its worker thread): keep its
   // chunks at 2,000 rows (about 10 ms) so other requests' statements do not
   // queue behind a long one; 10,000 pays off on a server.

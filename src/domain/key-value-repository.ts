@@ -34,8 +34,12 @@ export interface KeyValueRepository {
   /** Deletes one live key if the condition holds; false when absent or the condition fails. */
   deleteIf(key: string, condition: WriteCondition, now: number): Promise<boolean>;
 
-  /** Deletes every key (live or expired) matching the pattern, or every key when it is null; returns the count. */
-  deleteMatching(pattern: KeyPattern | null): Promise<number>;
+  /**
+   * Deletes every key matching the pattern, or every key when it is null;
+   * expired ones go too (they are invisible anyway). Returns how many live
+   * keys were deleted, as of `now`.
+   */
+  deleteMatching(pattern: KeyPattern | null, now: number): Promise<number>;
 
   /** Up to `limit` live entries of the range in ascending code-point order of keys. */
   list(range: KeyRange, limit: number, now: number): Promise<StoredEntry[]>;

@@ -226,13 +226,21 @@ export function describeRepositoryContract(adapter: string, open: () => Promise<
       }
 
       it("deletes only the keys a filter matches", async () => {
-        expect(await repo.deleteMatching(KeyPattern.parse("wo$d"))).to.equal(3);
+        expect(await repo.deleteMatching(KeyPattern.parse("wo$d"), T0)).to.equal(3);
         expect(await keys(matching("w$"))).to.deep.equal(["w%d", "w_d", "words", "wxd"]);
       });
 
       it("deletes every key when there is no filter", async () => {
-        expect(await repo.deleteMatching(null)).to.equal(stored.length);
+        expect(await repo.deleteMatching(null, T0)).to.equal(stored.length);
         expect(await keys()).to.deep.equal([]);
+      });
+
+      it("deletes expired keys too, but counts only the live ones it removed", async () => {
+        await repo.putMany(entries(["wood", "1"], ["wild", "2"]), T0 + 10, T0);
+        expect(await repo.deleteMatching(KeyPattern.parse("w$d"), T0 + 10)).to.equal(6);
+        expect(await repo.statistics(T0 + 10, 100)).to.deep.include({ expired: 0 });
+        expect(await repo.deleteMatching(null, T0 + 10)).to.equal(stored.length - 6);
+        expect(await repo.statistics(T0 + 10, 100)).to.deep.include({ entries: 0, expired: 0 });
       });
     });
 

@@ -3,5 +3,5 @@ import { describeRepositoryContract } from "./key-value-repository.contract";
 
 describeRepositoryContract("memory", () => {
   const repository = new InMemoryKeyValueRepository();
-  return Promise.resolve({ repository, reset: async () => void (await repository.deleteMatching(null)), close: () => Promise.resolve() });
+  return Promise.resolve({ repository, reset: async () => void (await repository.deleteMatching(null, 0)), close: () => Promise.resolve() });
 });

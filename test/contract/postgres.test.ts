@@ -14,7 +14,7 @@ if (url === null) {
     const storage = await openTestStorage(testConfig({ STORAGE: "postgres", DATABASE_URL: url }));
     return {
       repository: storage.repository,
-      reset: async () => void (await storage.repository.deleteMatching(null)),
+      reset: async () => void (await storage.repository.deleteMatching(null, 0)),
       close: () => storage.close(),
     };
   });

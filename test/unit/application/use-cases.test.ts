@@ -100,7 +100,7 @@ describe("use cases (in-memory repository, fake clock)", () => {
   describe("DeleteValues", () => {
     it("deletes by filter or everything", async () => {
       await put.execute(["ab", "ac", "b"].map((key) => ({ key, value: "0" })), null);
-      const deleteMany = new DeleteValues(repository);
+      const deleteMany = new DeleteValues(repository, clock);
       expect(await deleteMany.execute(KeyPattern.parse("a$"))).to.equal(2);
       expect(await deleteMany.execute(null)).to.equal(1);
     });

@@ -48,17 +48,22 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
     return settled(true);
   }
 
-  deleteMatching(pattern: KeyPattern | null): Promise<number> {
+  deleteMatching(pattern: KeyPattern | null, now: number): Promise<number> {
+    let live = 0;
+    for (const item of this.items.values()) if (isLive(item.expiresAt, now)) live++;
     if (pattern === null) {
-      const count = this.items.size;
       this.items.clear();
       this.index.clear();
       this.expiries.clear();
-      return settled(count);
+      return settled(live);
     }
+    live = 0;
     const doomed = [...this.index.keysAfter(null)].filter((key) => pattern.matches(key));
-    for (const key of doomed) this.remove(key);
-    return settled(doomed.length);
+    for (const key of doomed) {
+      if (isLive((this.items.get(key) as Item).expiresAt, now)) live++;
+      this.remove(key);
+    }
+    return settled(live);
   }
 
   list(range: KeyRange, limit: number, now: number): Promise<StoredEntry[]> {

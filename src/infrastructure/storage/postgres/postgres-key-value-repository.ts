@@ -224,20 +224,19 @@ export class PostgresKeyValueRepository implements KeyValueRepository {
     return rowCount > 0;
   }
 
-  async deleteMatching(pattern: KeyPattern | null): Promise<number> {
-    const params: unknown[] = [];
+  async deleteMatching(pattern: KeyPattern | null, now: number): Promise<number> {
+    const params: unknown[] = [now];
     const where = pattern === null ? "TRUE" : `key LIKE $${params.push(toLikePattern(pattern))} ESCAPE '\\'`;
     const batch = this.options.deleteBatchRows;
-    if (batch === null) return (await this.sql.query(`DELETE FROM kv_entries WHERE ${where}`, params)).rowCount;
-    const limit = `$${params.push(batch)}`;
-    let total = 0;
+    const rows = batch === null ? "" : ` AND key IN (SELECT key FROM kv_entries WHERE ${where} LIMIT $${params.push(batch)})`;
+    // ${LIVE} reads $1 (now): the count is of live keys; expired rows are deleted all the same.
+    const statement = `WITH deleted AS (DELETE FROM kv_entries WHERE ${where}${rows} RETURNING expires_at_ms)
+       SELECT count(*)::int AS removed, (count(*) FILTER (WHERE ${LIVE}))::int AS live FROM deleted`;
+    let live = 0;
     for (;;) {
-      const { rowCount } = await this.sql.query(
-        `DELETE FROM kv_entries WHERE key IN (SELECT key FROM kv_entries WHERE ${where} LIMIT ${limit})`,
-        params,
-      );
-      total += rowCount;
-      if (rowCount < batch) return total;
+      const { rows: [counts] } = await this.sql.query<{ removed: number; live: number }>(statement, params);
+      live += counts.live;
+      if (batch === null || counts.removed < batch) return live;
     }
   }
 
