@@ -26,7 +26,7 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: "commonjs",
-      globals: { require: "readonly", process: "readonly", console: "readonly", fetch: "readonly", setTimeout: "readonly" },
+      globals: { require: "readonly", __dirname: "readonly", process: "readonly", console: "readonly", fetch: "readonly", setTimeout: "readonly" },
     },
     rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off" },
   },

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs `docker compose --profile monitoring` for real on a machine without
-# registry access, through the workplace's compose-check tool: the app and
-# PostgreSQL as usual, Prometheus on its local stand-in image (Debian's
+# registry access, through a compose harness (build, up, health, smoke, down;
+# path given as the argument): the app and PostgreSQL as usual, Prometheus on its local stand-in image (Debian's
 # Prometheus 2.42, tagged with the pinned official name), and instead of
 # Grafana - which has no stand-in - test/compose/grafana-stand-in, which
 # validates the same provisioning mounts and runs every dashboard query

@@ -12,7 +12,7 @@ interface RuleTests {
 describe("Prometheus alert rules", () => {
   const rules = alertRules();
 
-  it("alert on what the issue lists: down, 5xx ratio, p99 latency, storage, sweeper, expiry backlog, pool", () => {
+  it("alert on what an operator needs: down, 5xx ratio, p99 latency, storage, sweeper, expiry backlog, pool", () => {
     expect(rules.map((rule) => rule.alert)).to.have.members([
       "KvDown",
       "KvHighErrorRatio",
@@ -31,7 +31,7 @@ describe("Prometheus alert rules", () => {
       expect(rule.labels?.severity, rule.alert).to.be.oneOf(["critical", "warning"]);
       expect(rule.annotations?.summary, rule.alert).to.be.a("string").and.not.equal("");
       expect(rule.annotations?.description, rule.alert).to.be.a("string").and.not.equal("");
-      expect(rule.annotations?.runbook, rule.alert).to.equal(`RUNBOOK.md#${rule.alert.toLowerCase()}`);
+      expect(rule.annotations?.runbook_url, rule.alert).to.equal(`RUNBOOK.md#${rule.alert.toLowerCase()}`);
       expect(anchors.has(rule.alert.toLowerCase()), `RUNBOOK.md has a "${rule.alert}" heading`).to.equal(true);
     }
   });

@@ -85,7 +85,7 @@ describe("Grafana provisioning and dashboard", () => {
     }
   });
 
-  it("covers what the issue asks a dashboard to show", () => {
+  it("covers what an operator needs a dashboard to show", () => {
     const exprs = panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr)).join("\n");
     for (const metric of [
       "http_requests_total",

@@ -10,7 +10,7 @@ import type { SqlClient } from "./sql-client";
 
 /**
  * A few batches in flight at once, each carrying everything that queued
- * meanwhile: measured with `npm run bench` (see README, Performance).
+ * meanwhile: measured with `npm run bench` (see docs/performance.md).
  */
 const POOL_BATCHING: PostgresRepositoryOptions["batching"] = {
   reads: { maxInFlight: 4, maxBatch: 256 },
