@@ -75,11 +75,11 @@ describe("PgliteWorkerSqlClient (PGlite in a worker thread)", function () {
       expect(availablePgliteTemplate(), pgliteTemplatePath()).to.not.equal(null);
     });
 
-    it("is made beside the target and renamed into place: a leftover from an interrupted first start is replaced", async () => {
+    it("is created under a marker file: a first start that did not finish is started over", async () => {
       const target = join(directory.path, "fresh");
       mkdirSync(target);
-      mkdirSync(`${target}.initialising`);
-      writeFileSync(join(`${target}.initialising`, "PG_VERSION"), "half-made");
+      writeFileSync(join(target, "PG_VERSION"), "half-made");
+      writeFileSync(`${target}.initialising`, "");
       const fresh = await PgliteWorkerSqlClient.open({ directory: target, template: availablePgliteTemplate() }, (error) => crashes.push(error));
       try {
         expect((await fresh.query<{ n: number }>("SELECT 1 AS n")).rows).to.deep.equal([{ n: 1 }]);

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { errorFields } from "../../logging/logger";
@@ -7,6 +6,7 @@ import { runMigrations } from "../postgres/run-migrations";
 import type { Storage, StorageContext } from "../storage";
 import { DataDirectoryLock } from "./data-directory-lock";
 import { availablePgliteTemplate } from "./pglite-template";
+import { holdsDatabase } from "./pglite-worker-protocol";
 import { PgliteWorkerSqlClient } from "./pglite-worker-sql-client";
 
 /**
@@ -34,7 +34,7 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
     const directory = join(config.dataDir, "pglite");
     const template = availablePgliteTemplate();
     const started = performance.now();
-    if (existsSync(join(directory, "PG_VERSION"))) {
+    if (holdsDatabase(directory)) {
       logger.info("opening embedded database", { data_dir: directory });
     } else {
       logger.info("initialising a new data directory", { data_dir: directory, from: template === null ? "initdb" : "prepared template" });

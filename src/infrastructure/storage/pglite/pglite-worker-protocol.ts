@@ -1,4 +1,17 @@
-/** Messages between PgliteWorkerSqlClient (main thread) and pglite-worker (its thread). */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+/** Messages between PgliteWorkerSqlClient (main thread) and pglite-worker (its thread), and the data directory's layout they share. */
+
+/** A file beside a data directory that exists only while the worker creates the database in it. */
+export function initialisingMarker(directory: string): string {
+  return `${directory}.initialising`;
+}
+
+/** Whether the directory holds a complete database (one whose creation finished). */
+export function holdsDatabase(directory: string): boolean {
+  return existsSync(join(directory, "PG_VERSION")) && !existsSync(initialisingMarker(directory));
+}
 
 export interface PgliteWorkerOptions {
   /** The PGlite data directory. */

@@ -1,9 +1,8 @@
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
-import { serializeError, type PgliteReply, type PgliteRequest, type PgliteWorkerOptions } from "./pglite-worker-protocol";
+import { holdsDatabase, initialisingMarker, serializeError, type PgliteReply, type PgliteRequest, type PgliteWorkerOptions } from "./pglite-worker-protocol";
 
 const EXTENSIONS = { pg_trgm };
 
@@ -17,8 +16,7 @@ async function main(port: NonNullable<typeof parentPort>, options: PgliteWorkerO
   const reply = (message: PgliteReply) => port.postMessage(message);
   let db: PGlite;
   try {
-    if (!holdsDatabase(options.directory)) await initialise(options.directory, options.template);
-    db = await PGlite.create(options.directory, { extensions: EXTENSIONS });
+    db = await open(options.directory, options.template);
   } catch (error) {
     reply({ kind: "failed", error: serializeError(error) });
     return;
@@ -29,31 +27,32 @@ async function main(port: NonNullable<typeof parentPort>, options: PgliteWorkerO
   reply({ kind: "ready" });
 }
 
-function holdsDatabase(directory: string): boolean {
-  return existsSync(join(directory, "PG_VERSION"));
-}
-
 /**
- * Creates the database in a sibling directory and renames it into place, so a
- * crash or a full disk during the first start leaves no half-made database
- * that a later start would take for a real one (the caller holds the data
- * directory lock, so no one else is initialising it). Unpacking the prepared
- * template takes about a third of the time initdb does.
+ * Opens the database, creating it first when the directory holds none. A
+ * marker file beside the directory exists while it is being created, so a
+ * crash or a full disk during the first start leaves nothing that a later
+ * start would take for a real database: it finds the marker and starts over
+ * (the caller holds the data directory lock, so no one else is creating it).
+ * Unpacking the prepared template takes about half the time initdb does.
  */
-async function initialise(directory: string, template: string | null): Promise<void> {
-  // An empty directory (made by hand, or by a start that failed early) is replaced; anything else is not ours to delete.
-  if (existsSync(directory) && readdirSync(directory).length > 0) {
+async function open(directory: string, template: string | null): Promise<PGlite> {
+  const marker = initialisingMarker(directory);
+  if (holdsDatabase(directory)) {
+    return PGlite.create(directory, { extensions: EXTENSIONS });
+  } else if (existsSync(marker)) {
+    rmSync(directory, { recursive: true, force: true });
+  } else if (existsSync(directory) && readdirSync(directory).length > 0) {
+    // An empty directory (made by hand) is fine; anything else is not ours to overwrite.
     throw new Error(`${directory} is not empty but holds no database (no PG_VERSION); move it away or choose another DATA_DIR`);
   }
-  const staging = `${directory}.initialising`;
-  rmSync(staging, { recursive: true, force: true });
-  const fresh = await PGlite.create(staging, {
+  rmSync(marker, { recursive: true, force: true });
+  writeFileSync(marker, "the embedded database beside this file is being created; if this file remains, that did not finish\n");
+  const db = await PGlite.create(directory, {
     extensions: EXTENSIONS,
     ...(template === null ? {} : { loadDataDir: new Blob([readFileSync(template)]) }),
   });
-  await fresh.close();
-  rmSync(directory, { recursive: true, force: true });
-  renameSync(staging, directory);
+  rmSync(marker);
+  return db;
 }
 
 async function handle(db: PGlite, request: PgliteRequest): Promise<PgliteReply> {
