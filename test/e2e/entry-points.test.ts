@@ -7,7 +7,8 @@ import { createInterface } from "node:readline";
 import { ENVIRONMENT } from "../../src/infrastructure/config/config";
 import { projectRoot } from "../../src/infrastructure/project-files";
 import { ChildService, ServiceExitedError } from "../support/child-service";
-import { waitFor } from "../support/polling";
+import { freePort } from "../support/free-port";
+import { waitFor, waitForValue } from "../support/polling";
 import { temporaryDirectory } from "../support/test-storage";
 
 const ENTRY_POINTS = {
@@ -55,6 +56,23 @@ describe("entry points", () => {
     } finally {
       holder.close();
       directory.remove();
+    }
+  });
+
+  it("while storage is not open yet (here: a database that does not answer), the bound port answers 503 + Retry-After with a problem body", async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [ENTRY_POINTS["the server (dist/src/main.js)"]], {
+      env: { PATH: process.env.PATH, PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: "postgres://kv@127.0.0.1:1/kv", DB_STARTUP_TIMEOUT_SECONDS: "600" },
+      stdio: "ignore",
+    });
+    try {
+      const answer = await waitForValue(() => fetch(`http://127.0.0.1:${port}/keys/a`).catch(() => null), 300_000, "the port to be bound");
+      expect(answer.status).to.equal(503);
+      expect(answer.headers.get("retry-after")).to.equal("5");
+      expect(answer.headers.get("content-type")).to.equal("application/problem+json");
+      expect(await answer.json()).to.deep.include({ type: "urn:kv:problem:storage-unavailable", detail: "the service is starting; storage is not open yet" });
+    } finally {
+      child.kill("SIGKILL");
     }
   });
 

@@ -4,8 +4,15 @@ export const pause = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /** Polls `condition` every 100 ms until it holds; fails after `timeoutMs`, naming `what`. */
 export async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  await waitForValue(async () => ((await condition()) ? true : null), timeoutMs, what);
+}
+
+/** Polls `produce` every 100 ms until it gives something other than null; fails after `timeoutMs`, naming `what`. */
+export async function waitForValue<T>(produce: () => Promise<T | null>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
+  for (;;) {
+    const value = await produce();
+    if (value !== null) return value;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await pause(100);
   }
