@@ -7,6 +7,7 @@ import type { KeysController } from "./keys-controller";
 import { observeRequests, requestIdOf } from "./middleware/observe-requests";
 import { bearerAuth, type AccessPolicy } from "./middleware/bearer-auth";
 import { problemResponses } from "./middleware/problem-responses";
+import { requireOneHost } from "./middleware/require-one-host";
 import type { OperationsController } from "./operations-controller";
 
 const CLIENT_GONE = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ECONNRESET", "EPIPE"]);
@@ -19,7 +20,7 @@ export interface HttpAppParts {
   readonly access: AccessPolicy;
 }
 
-/** The Koa application: middleware order is observe -> problems -> auth -> routes -> 405 for known paths. */
+/** The Koa application: middleware order is observe -> problems -> Host -> auth -> routes -> 405 for known paths. */
 export function createHttpApp({ keys, operations, metrics, logger, access }: HttpAppParts): Koa {
   // strict: `/keys/` is not `/keys`; sensitive: `/KEYS` is not `/keys`.
   const router = new Router({ strict: true, sensitive: true });
@@ -38,6 +39,7 @@ export function createHttpApp({ keys, operations, metrics, logger, access }: Htt
   const app = new Koa();
   app.use(observeRequests(metrics, logger));
   app.use(problemResponses(logger));
+  app.use(requireOneHost());
   app.use(bearerAuth(access));
   app.use(router.routes());
   app.use(allowedMethods(router));

@@ -33,9 +33,18 @@ export class HttpServer {
   static bind(options: HttpServerOptions, logger: Logger): Promise<HttpServer> {
     const { host, port } = options;
     const server = createServer(
-      { requestTimeout: options.requestTimeoutMs, headersTimeout: options.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+      {
+        requestTimeout: options.requestTimeoutMs,
+        headersTimeout: options.headersTimeoutMs,
+        connectionsCheckingInterval: 1000,
+        // Node's own check answers a bare 400; the app answers a logged problem with a request id.
+        requireHostHeader: false,
+      },
       answerStarting,
     );
+    // Handling checkContinue stops Node from sending 100 Continue by itself:
+    // the body reader sends it once the request is known to be read.
+    server.on("checkContinue", answerStarting);
     server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => replyToClientError(error, socket, logger));
     return new Promise((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) =>
@@ -50,8 +59,9 @@ export class HttpServer {
 
   /** From now on requests go to the app. */
   serve(app: Koa): void {
-    this.server.off("request", answerStarting);
-    this.server.on("request", app.callback());
+    const handle = app.callback();
+    this.server.off("request", answerStarting).off("checkContinue", answerStarting);
+    this.server.on("request", handle).on("checkContinue", handle);
   }
 
   get port(): number {
@@ -111,10 +121,8 @@ function replyToClientError(error: NodeJS.ErrnoException, socket: Socket, logger
     socket.destroy();
     return;
   }
-  const code: ProblemCode =
-    error.code === "HPE_HEADER_OVERFLOW" ? "headers-too-large" : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "request-timeout" : "bad-request";
+  const { code, detail } = parserRejection(error.code);
   const requestId = randomUUID();
-  const detail = "the HTTP request could not be parsed; non-ASCII characters in the path or query must be percent-encoded";
   const body = JSON.stringify(problemBody(code, detail, requestId));
   const { status, title } = PROBLEMS[code];
   logger.info("request rejected by the HTTP parser", { request_id: requestId, status, error: error.message, error_code: error.code });
@@ -122,4 +130,18 @@ function replyToClientError(error: NodeJS.ErrnoException, socket: Socket, logger
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/** What a parser error code means for the client. */
+function parserRejection(errorCode: string | undefined): { code: ProblemCode; detail: string } {
+  switch (errorCode) {
+    case "HPE_HEADER_OVERFLOW":
+      return { code: "headers-too-large", detail: "the request headers exceed 16 KiB" };
+    case "ERR_HTTP_REQUEST_TIMEOUT":
+      return { code: "request-timeout", detail: "the request did not arrive in time" };
+    case "HPE_INVALID_URL":
+      return { code: "bad-request", detail: "the request target is not valid; non-ASCII characters in the path or query must be percent-encoded" };
+    default:
+      return { code: "bad-request", detail: "the request is not valid HTTP/1.1 (its request line, headers or message framing could not be parsed)" };
+  }
 }

@@ -26,6 +26,11 @@ export function createJsonBodyReader(maxBytes: number): JsonBodyReader {
 
   return async (ctx) => {
     requireJsonContentType(ctx);
+    refuseDeclaredOversize(ctx, maxBytes);
+    // The server defers 100 Continue to here (see HttpServer), so a client
+    // that asked for it sends its body only once the request is known to be
+    // read: not when it is refused for its token, route, query or size.
+    if (/\b100-continue\b/i.test(ctx.get("Expect"))) ctx.res.writeContinue();
     try {
       await collect(ctx, () => Promise.resolve());
     } catch (error) {
@@ -56,14 +61,26 @@ function requireJsonContentType(ctx: Context): void {
   }
 }
 
+/** An uncompressed body whose declared length exceeds the limit is refused before it is read. */
+function refuseDeclaredOversize(ctx: Context, maxBytes: number): void {
+  const encoding = ctx.get("Content-Encoding").trim().toLowerCase();
+  const length = Number(ctx.get("Content-Length"));
+  if ((encoding === "" || encoding === "identity") && length > maxBytes) {
+    throw new RequestError("payload-too-large", `the request body exceeds ${maxBytes} bytes`);
+  }
+}
+
 function bodyError(error: unknown, maxBytes: number): unknown {
   const status = (error as { status?: unknown }).status;
   const code = (error as { code?: unknown }).code;
   if (status === 413) return new RequestError("payload-too-large", `the request body exceeds ${maxBytes} bytes`);
   if (status === 415) return new RequestError("unsupported-media-type", (error as Error).message);
   if (status === 400) return new RequestError("invalid-body", (error as Error).message);
-  if (typeof code === "string" && code.startsWith("Z_")) {
+  if (typeof code === "string" && DECOMPRESSION_ERROR.test(code)) {
     return new RequestError("invalid-body", "the request body could not be decompressed");
   }
   return error;
 }
+
+/** zlib's codes for gzip/deflate (Z_DATA_ERROR, Z_BUF_ERROR) and Node's for Brotli (ERR__ERROR_FORMAT_PADDING_1, ERR_BROTLI_...). */
+const DECOMPRESSION_ERROR = /^(?:Z_|ERR__ERROR_|ERR_BROTLI_)/;

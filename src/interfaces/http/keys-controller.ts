@@ -70,14 +70,19 @@ export class KeysController {
     const key = keyFromPath(ctx.path, KEY_PREFIX);
     const ttl = ttlFrom(parseQuery(ctx.querystring, ["expire_in"]));
     const condition = writeConditionFrom(header(ctx, "If-Match"), header(ctx, "If-None-Match"), true);
-    const value = parseJson(await this.readBody(ctx), compactJson);
+    const sent = await this.readBody(ctx);
+    const value = parseJson(sent, compactJson);
     const outcome = await this.putValue.execute({ key, value }, ttl, condition);
     if (outcome === "precondition-failed") {
       this.metrics.operations.inc({ operation: "put", outcome: "precondition_failed" });
       throw new DomainError("precondition-failed", "the key's current state does not satisfy If-Match / If-None-Match");
     }
     this.countWrite(outcome);
-    setEntityHeaders(ctx, outcome.version, outcome.expiresAt);
+    // RFC 9110, section 9.3.4: an ETag here would say the client's own bytes
+    // have this version, which holds only when they were stored unchanged
+    // (already compact). The body's etag always names the stored version.
+    if (value === sent) ctx.set("ETag", etagOf(outcome.version));
+    if (outcome.expiresAt !== null) ctx.set(EXPIRES_AT_HEADER, new Date(outcome.expiresAt).toISOString());
     if (outcome.created) ctx.set("Location", ctx.path);
     ctx.status = outcome.created ? 201 : 200;
     ctx.body = writeView(outcome);
