@@ -26,19 +26,29 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
   it("answers a known path with an unsupported method with 405, an Allow header and a problem body", async () => {
     const response = await t.api.request("POST", "/keys");
     expect(response.status).to.equal(405);
-    expect(response.headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE");
+    expect(response.headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE, OPTIONS");
     expect(response.json()).to.deep.include({ type: "urn:kv:problem:method-not-allowed" });
     const single = await t.api.request("PATCH", "/keys/a");
-    expect(single.headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE");
-    expect((await t.api.request("DELETE", "/healthz")).headers.get("allow")).to.equal("HEAD, GET");
+    expect(single.headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE, OPTIONS");
+    expect((await t.api.request("DELETE", "/healthz")).headers.get("allow")).to.equal("HEAD, GET, OPTIONS");
+  });
+
+  it("answers OPTIONS on every documented path with 204, no body and Allow", async () => {
+    for (const [path, allow] of [["/keys", "HEAD, GET, PUT, DELETE, OPTIONS"], ["/keys/a", "HEAD, GET, PUT, DELETE, OPTIONS"], ["/healthz", "HEAD, GET, OPTIONS"], ["/readyz", "HEAD, GET, OPTIONS"], ["/metrics", "HEAD, GET, OPTIONS"], ["/openapi.json", "HEAD, GET, OPTIONS"]]) {
+      const response = await t.api.request("OPTIONS", path);
+      expect(response.status, path).to.equal(204);
+      expect(response.headers.get("allow"), path).to.equal(allow);
+      expect(response.text, path).to.equal("");
+    }
+    expect((await t.api.request("OPTIONS", "/nowhere")).status).to.equal(404);
   });
 
   it("answers a method no route knows with 405 and Allow, not a 5xx (a client's mistake)", async () => {
     const response = await t.api.request("PROPFIND", "/keys");
     expect(response.status).to.equal(405);
-    expect(response.headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE");
+    expect(response.headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE, OPTIONS");
     expect(response.json()).to.deep.include({ type: "urn:kv:problem:method-not-allowed" });
-    expect((await t.api.request("MKCOL", "/keys/a")).headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE");
+    expect((await t.api.request("MKCOL", "/keys/a")).headers.get("allow")).to.equal("HEAD, GET, PUT, DELETE, OPTIONS");
     expect((await t.api.request("PROPFIND", "/nowhere")).status).to.equal(404);
   });
 

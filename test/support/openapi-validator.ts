@@ -44,7 +44,7 @@ export class OpenApiValidator {
     let documented: Json | undefined;
     if (template === null) {
       if (status !== 404) return [`undocumented path answered ${status}, expected 404`];
-      documented = this.resolve(components("responses/RouteNotFound"));
+      documented = { headers: { "X-Request-Id": components("headers/X-Request-Id") }, content: { "application/problem+json": { schema: components("schemas/Problem") } } };
     } else {
       const operation = paths[template][method.toLowerCase()] as Json | undefined;
       if (operation === undefined) {

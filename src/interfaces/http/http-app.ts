@@ -1,5 +1,5 @@
-import Router, { type RouterMiddleware } from "@koa/router";
-import Koa from "koa";
+import Router from "@koa/router";
+import Koa, { type Middleware } from "koa";
 import type { Logger } from "../../infrastructure/logging/logger";
 import { errorFields } from "../../infrastructure/logging/logger";
 import type { Metrics } from "../../infrastructure/metrics/metrics";
@@ -20,7 +20,7 @@ export interface HttpAppParts {
   readonly access: AccessPolicy;
 }
 
-/** The Koa application: middleware order is observe -> problems -> Host -> auth -> routes -> 405 for known paths. */
+/** The Koa application: middleware order is observe -> problems -> Host -> auth -> routes -> 405 (or OPTIONS) for known paths. */
 export function createHttpApp({ keys, operations, metrics, logger, access }: HttpAppParts): Koa {
   // strict: `/keys/` is not `/keys`; sensitive: `/KEYS` is not `/keys`.
   const router = new Router({ strict: true, sensitive: true });
@@ -55,21 +55,20 @@ export function createHttpApp({ keys, operations, metrics, logger, access }: Htt
 }
 
 /**
- * The router's 405 with its Allow header, and also 405 (not the router's 501)
- * for methods it has never heard of (TRACE, PROPFIND, junk): a client's
- * mistake must not count as a server error, which would trip the 5xx alert.
+ * Reached when no route took the request: 404 for an unknown path; for a
+ * known one, OPTIONS gets 204 and any other method 405 (also methods the
+ * router has never heard of, such as TRACE or junk: a client's mistake must
+ * not count as a server error, which would trip the 5xx alert). Both carry
+ * `Allow` with every method the path serves, OPTIONS included.
  */
-function allowedMethods(router: Router): RouterMiddleware {
-  const standard = router.allowedMethods();
-  return async (ctx, next) => {
-    await standard(ctx, next);
-    if (ctx.status !== 501) return;
+function allowedMethods(router: Router): Middleware {
+  return (ctx) => {
     const layers = router.match(ctx.path, ctx.method).path;
     if (layers.length === 0) {
       ctx.status = 404;
       return;
     }
-    ctx.set("Allow", [...new Set(layers.flatMap((layer) => layer.methods))].join(", "));
-    ctx.status = 405;
+    ctx.set("Allow", [...new Set([...layers.flatMap((layer) => layer.methods), "OPTIONS"])].join(", "));
+    ctx.status = ctx.method === "OPTIONS" ? 204 : 405;
   };
 }
