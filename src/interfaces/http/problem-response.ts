@@ -1,4 +1,5 @@
 import type { Context } from "koa";
+import { STATUS_CODES } from "node:http";
 import { DomainError } from "../../domain/domain-error";
 import { PROBLEMS, problemTypeUri, type ProblemCode } from "./problem-catalog";
 import { requestIdOf } from "./middleware/observe-requests";
@@ -33,4 +34,37 @@ export function sendProblem(ctx: Context, code: ProblemCode, detail: string): vo
   ctx.body = JSON.stringify(body);
   ctx.type = "application/problem+json";
   if (code === "storage-unavailable") ctx.set("Retry-After", String(RETRY_AFTER_SECONDS));
+}
+
+/** An error raised by a library with an HTTP status (the http-errors convention: `status`, `expose`). */
+export interface ForeignHttpError {
+  readonly status: number;
+  /** The message is meant for the client (http-errors sets this for 4xx). */
+  readonly expose: boolean;
+  readonly message: string;
+}
+
+export function foreignHttpErrorOf(error: unknown): ForeignHttpError | null {
+  if (typeof error !== "object" || error === null) return null;
+  const { status, expose, message } = error as { status?: unknown; expose?: unknown; message?: unknown };
+  if (typeof status !== "number" || !Number.isInteger(status) || status < 400 || status > 599) return null;
+  return { status, expose: expose === true, message: typeof message === "string" ? message : "" };
+}
+
+/**
+ * A problem response for a foreign HTTP error: its status, type about:blank
+ * (RFC 9457: nothing beyond the status), its message only when exposed.
+ */
+export function sendForeignProblem(ctx: Context, error: ForeignHttpError): void {
+  const title = STATUS_CODES[error.status] ?? "Error";
+  const body: ProblemBody = {
+    type: "about:blank",
+    title,
+    status: error.status,
+    detail: error.expose && error.message !== "" ? error.message : title,
+    request_id: requestIdOf(ctx),
+  };
+  ctx.status = error.status;
+  ctx.body = JSON.stringify(body);
+  ctx.type = "application/problem+json";
 }

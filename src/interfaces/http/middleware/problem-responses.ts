@@ -1,11 +1,12 @@
 import type { Middleware } from "koa";
 import { errorFields, type Logger } from "../../../infrastructure/logging/logger";
-import { problemCodeOf, sendProblem } from "../problem-response";
+import { foreignHttpErrorOf, problemCodeOf, sendForeignProblem, sendProblem } from "../problem-response";
 import { requestIdOf } from "./observe-requests";
 
 /**
  * Turns every failure into an RFC 9457 problem response: known errors by
- * their code (the one table in problem-catalog.ts), anything else as a 500
+ * their code (the one table in problem-catalog.ts), errors that libraries
+ * raise with an HTTP status (`status`, `expose`) by that status, anything else as a 500
  * that is logged with its stack and request id and reveals nothing to the
  * client. Also gives the router's bare 404/405 a problem body (the 405
  * keeps the router's Allow header).
@@ -16,6 +17,12 @@ export function problemResponses(logger: Logger): Middleware {
       await next();
     } catch (error) {
       const code = problemCodeOf(error);
+      const foreign = code === null ? foreignHttpErrorOf(error) : null;
+      if (foreign !== null) {
+        if (foreign.status >= 500) logger.error("unexpected error", { request_id: requestIdOf(ctx), ...errorFields(error) });
+        sendForeignProblem(ctx, foreign);
+        return;
+      }
       if (code === null) {
         logger.error("unexpected error", { request_id: requestIdOf(ctx), ...errorFields(error) });
         sendProblem(ctx, "internal-error", "the server failed to handle this request; quote the request_id when reporting it");
