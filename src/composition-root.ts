@@ -1,4 +1,5 @@
 import { container, instanceCachingFactory, type DependencyContainer, type InjectionToken } from "tsyringe";
+import type Koa from "koa";
 import { CheckReadiness } from "./application/check-readiness";
 import { DeleteValue } from "./application/delete-value";
 import { DeleteValues } from "./application/delete-values";
@@ -17,40 +18,78 @@ import { Metrics } from "./infrastructure/metrics/metrics";
 import { packageVersion } from "./infrastructure/project-files";
 import { instrumentRepository } from "./infrastructure/storage/instrumented-key-value-repository";
 import { openStorage } from "./infrastructure/storage/open-storage";
+import type { Storage } from "./infrastructure/storage/storage";
 import { ExpirySweeper } from "./infrastructure/sweeper/expiry-sweeper";
+import { createHttpApp } from "./interfaces/http/http-app";
+import { HttpMetrics } from "./interfaces/http/http-metrics";
 import { KeysController } from "./interfaces/http/keys-controller";
 import { OperationsController } from "./interfaces/http/operations-controller";
-import { TOKENS } from "./tokens";
 
-/** Replacements for tests: a fake clock, a quiet logger. */
+/** Replacements for tests: a fake clock, a quiet logger, and a look at the storage that was opened. */
 export interface Overrides {
   readonly clock?: Clock;
   readonly logger?: Logger;
+  readonly onStorageOpened?: (storage: Storage) => void;
+}
+
+/** The wired service: the HTTP app to serve, the sweeper to start, the storage to close last. */
+export interface Composition {
+  readonly app: Koa;
+  readonly sweeper: ExpirySweeper;
+  readonly storage: Storage;
+}
+
+// Tokens for what is registered by value; private to the root.
+const TOKENS = {
+  Metrics: Symbol("Metrics") as InjectionToken<Metrics>,
+  KeyValueRepository: Symbol("KeyValueRepository") as InjectionToken<KeyValueRepository>,
+} as const;
+
+/**
+ * Opens the storage the configuration names (connect, lock, migrate), with
+ * the service's metrics attached. Also the whole of `npm run migrate`.
+ */
+export function openConfiguredStorage(config: AppConfig, clock: Clock, logger: Logger, metrics = newMetrics(config)): Promise<Storage> {
+  return openStorage({ config, clock, logger, metrics });
+}
+
+function newMetrics(config: AppConfig): Metrics {
+  return new Metrics({ version: packageVersion(), storage: config.storage });
 }
 
 /**
- * The one place that wires the service. Opens storage first (it is async:
- * connect, lock, migrate), then registers every part as a singleton in a
- * child container. Domain and application classes carry no decorators (they
- * must not know tsyringe), so they are registered here with factories;
- * interface-layer classes use @injectable.
+ * The one place that wires the service. Opens storage first (it is async),
+ * then registers every part as a singleton in a child container and resolves
+ * what the service runs. Domain, application and interface classes carry no
+ * decorators (they must not know tsyringe), so they are registered here with
+ * factories.
  */
-export async function createContainer(config: AppConfig, overrides: Overrides = {}): Promise<DependencyContainer> {
+export async function compose(config: AppConfig, overrides: Overrides = {}): Promise<Composition> {
   const clock = overrides.clock ?? new SystemClock();
   const logger = overrides.logger ?? createLogger(config.logLevel, config.logFormat);
-  const metrics = new Metrics({ version: packageVersion(), storage: config.storage });
-  const storage = await openStorage({ config, clock, logger, metrics });
+  const metrics = newMetrics(config);
+  const storage = await openConfiguredStorage(config, clock, logger, metrics);
+  overrides.onStorageOpened?.(storage);
+  try {
+    const c = register(config, clock, logger, metrics, storage);
+    return { app: c.resolve<Koa>(HTTP_APP), sweeper: c.resolve(ExpirySweeper), storage };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
 
+const HTTP_APP = Symbol("HttpApp") as InjectionToken<Koa>;
+
+function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metrics, storage: Storage): DependencyContainer {
   const c = container.createChildContainer();
-  c.register(TOKENS.Config, { useValue: config });
-  c.register(TOKENS.Clock, { useValue: clock });
-  c.register(TOKENS.Logger, { useValue: logger });
   c.register(TOKENS.Metrics, { useValue: metrics });
-  c.register(TOKENS.Storage, { useValue: storage });
   c.register(TOKENS.KeyValueRepository, { useValue: instrumentRepository(storage.repository, metrics) });
+  const singleton = <T>(token: InjectionToken<T>, make: (resolve: <U>(token: InjectionToken<U>) => U) => T) =>
+    c.register(token, { useFactory: instanceCachingFactory((r) => make((t) => r.resolve(t))) });
 
   const useCase = <T>(token: InjectionToken<T>, make: (repository: KeyValueRepository) => T) =>
-    c.register(token, { useFactory: instanceCachingFactory((r) => make(r.resolve(TOKENS.KeyValueRepository))) });
+    singleton(token, (resolve) => make(resolve(TOKENS.KeyValueRepository)));
   useCase(GetValue, (repository) => new GetValue(repository, clock));
   useCase(PutValue, (repository) => new PutValue(repository, clock));
   useCase(PutValues, (repository) => new PutValues(repository, clock));
@@ -65,19 +104,31 @@ export async function createContainer(config: AppConfig, overrides: Overrides = 
   useCase(CheckReadiness, (repository) => new CheckReadiness(repository));
   useCase(DescribeKeyspace, (repository) => new DescribeKeyspace(repository, clock));
 
-  c.register(ExpirySweeper, {
-    useFactory: instanceCachingFactory(
-      (r) =>
-        new ExpirySweeper(
-          r.resolve(PurgeExpiredKeys),
-          { intervalMs: config.sweepIntervalSeconds * 1000, batchSize: config.sweepBatchSize, maxBatches: 100 },
-          clock,
-          metrics,
-          logger,
-        ),
-    ),
-  });
-  c.registerSingleton(KeysController);
-  c.registerSingleton(OperationsController);
+  const sweeping = { intervalMs: config.sweepIntervalSeconds * 1000, batchSize: config.sweepBatchSize, maxBatches: 100 };
+  singleton(ExpirySweeper, (resolve) => new ExpirySweeper(resolve(PurgeExpiredKeys), sweeping, clock, metrics, logger));
+  singleton(
+    KeysController,
+    (resolve) =>
+      new KeysController(
+        resolve(GetValue),
+        resolve(PutValue),
+        resolve(PutValues),
+        resolve(DeleteValue),
+        resolve(DeleteValues),
+        resolve(ListValues),
+        metrics,
+        { maxBodyBytes: config.maxBodyBytes, maxKeysPerPut: config.maxKeysPerPut },
+      ),
+  );
+  singleton(OperationsController, (resolve) => new OperationsController(resolve(CheckReadiness), resolve(DescribeKeyspace), metrics, logger));
+  singleton(HTTP_APP, (resolve) =>
+    createHttpApp({
+      keys: resolve(KeysController),
+      operations: resolve(OperationsController),
+      metrics: new HttpMetrics(metrics.registry),
+      logger,
+      access: { tokens: config.apiTokens, protectMetrics: config.metricsAuth },
+    }),
+  );
   return c;
 }

@@ -13,7 +13,7 @@ import { temporaryDirectory } from "../support/test-storage";
 
 const ENTRY_POINTS = {
   "the server (dist/src/main.js)": join(__dirname, "..", "..", "src", "main.js"),
-  "the migrate command": join(__dirname, "..", "..", "src", "interfaces", "cli", "migrate.js"),
+  "the migrate command": join(__dirname, "..", "..", "src", "migrate.js"),
 };
 
 describe("entry points", () => {

@@ -3,7 +3,6 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import sinon from "sinon";
 import type { Storage } from "../../src/infrastructure/storage/storage";
-import { TOKENS } from "../../src/tokens";
 import { startTestService } from "../support/test-service";
 import { temporaryDirectory } from "../support/test-storage";
 
@@ -11,7 +10,7 @@ describe("lifecycle", function () {
 
   it("a graceful stop lets an in-flight request finish, then refuses new connections", async () => {
     const t = await startTestService();
-    const storage = t.service.container.resolve<Storage>(TOKENS.Storage);
+    const storage: Storage = t.storage;
     await t.api.put("/keys/slow", "1");
     const get = storage.repository.get.bind(storage.repository);
     let arrived = () => {};
@@ -39,7 +38,7 @@ describe("lifecycle", function () {
   it("npm run migrate's command applies the migrations once and exits 0", () => {
     const directory = temporaryDirectory();
     const run = () =>
-      spawnSync(process.execPath, [join(__dirname, "..", "..", "src", "interfaces", "cli", "migrate.js")], {
+      spawnSync(process.execPath, [join(__dirname, "..", "..", "src", "migrate.js")], {
         env: { PATH: process.env.PATH, STORAGE: "pglite", DATA_DIR: directory.path },
         encoding: "utf8",
       });

@@ -3,7 +3,6 @@ import { readFileSync } from "node:fs";
 import sinon from "sinon";
 import { StorageUnavailableError } from "../../src/domain/domain-error";
 import type { Storage } from "../../src/infrastructure/storage/storage";
-import { TOKENS } from "../../src/tokens";
 import { rawHttp } from "../support/api-client";
 import { useTestService } from "../support/test-service";
 import { waitFor } from "../support/polling";
@@ -13,7 +12,7 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
   const t = useTestService(() => backend.env(), { emptyBeforeEach: false });
   let storage: Storage;
   before(() => {
-    storage = t.service.container.resolve(TOKENS.Storage);
+    storage = t.storage;
   });
   afterEach(() => sinon.restore());
 

@@ -1,6 +1,6 @@
 import Transport from "winston-transport";
 import winston from "winston";
-import type { Logger } from "../../src/infrastructure/logging/logger";
+import { expandError, type Logger } from "../../src/infrastructure/logging/logger";
 
 export interface CapturedLog {
   readonly level: string;
@@ -17,5 +17,6 @@ export function captureLogger(): { logger: Logger; records: CapturedLog[] } {
       done();
     }
   })();
-  return { logger: winston.createLogger({ level: "debug", transports: [sink] }), records };
+  // The service's own treatment of an Error in the `error` field, so records look like its log lines.
+  return { logger: winston.createLogger({ level: "debug", format: expandError(), transports: [sink] }), records };
 }

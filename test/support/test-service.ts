@@ -1,4 +1,5 @@
 import type { AppConfig } from "../../src/infrastructure/config/config";
+import type { Storage } from "../../src/infrastructure/storage/storage";
 import { KvService } from "../../src/service";
 import { ApiClient } from "./api-client";
 import { captureLogger, type CapturedLog } from "./capture-logger";
@@ -7,6 +8,8 @@ import { testConfig } from "./test-storage";
 
 export interface TestService {
   readonly service: KvService;
+  /** The storage the service opened, for tests that stub its repository. */
+  readonly storage: Storage;
   readonly api: ApiClient;
   readonly clock: FakeClock;
   readonly logs: CapturedLog[];
@@ -17,9 +20,11 @@ export interface TestService {
 export async function startTestService(env: Record<string, string> = {}, config?: AppConfig): Promise<TestService> {
   const clock = new FakeClock();
   const { logger, records } = captureLogger();
-  const service = await KvService.start(config ?? testConfig({ STORAGE: "memory", ...env }), { clock, logger });
+  let storage: Storage | undefined;
+  const service = await KvService.start(config ?? testConfig({ STORAGE: "memory", ...env }), { clock, logger, onStorageOpened: (opened) => (storage = opened) });
   return {
     service,
+    storage: storage!,
     api: new ApiClient(`http://127.0.0.1:${service.port}`),
     clock,
     logs: records,
@@ -53,6 +58,9 @@ export function useTestService(env: () => Promise<Record<string, string>>, optio
   return {
     get service() {
       return started().service;
+    },
+    get storage() {
+      return started().storage;
     },
     get api() {
       return started().api;

@@ -1,17 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { EXPIRED_COUNT_LIMIT, type KeyspaceReport } from "../../application/describe-keyspace";
-
-/** Every operation and the outcomes it can have: the label values of kv_operations_total. */
-const OUTCOMES = {
-  get: ["hit", "miss"],
-  put: ["created", "replaced", "precondition_failed"],
-  delete: ["deleted", "not_found", "precondition_failed"],
-  delete_many: ["deleted"],
-  list: ["listed"],
-} as const;
-
-export type KvOperation = keyof typeof OUTCOMES;
-export type KvOutcome = (typeof OUTCOMES)[KvOperation][number];
+import { OPERATION_OUTCOMES, type Operation, type OperationOutcomes, type Outcome } from "../../application/operation-outcomes";
 
 export interface PoolStats {
   readonly total: number;
@@ -31,23 +20,8 @@ export interface BuildInfo {
  * Label values come from small fixed sets - route templates, operation names -
  * never from keys, paths or error messages.
  */
-export class Metrics {
+export class Metrics implements OperationOutcomes {
   readonly registry = new Registry();
-
-  readonly httpRequests = new Counter({
-    name: "http_requests_total",
-    help: "HTTP requests served, by method, route template and status code.",
-    labelNames: ["method", "route", "status"] as const,
-    registers: [this.registry],
-  });
-
-  readonly httpDuration = new Histogram({
-    name: "http_request_duration_seconds",
-    help: "Time from receiving a request to handing its response to the socket, by method, route template and status code.",
-    labelNames: ["method", "route", "status"] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
 
   readonly operations = new Counter({
     name: "kv_operations_total",
@@ -124,7 +98,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
     // Series that exist from the start (at 0) let rate() and increase() see
     // the first event, and let dashboards show 0 rather than "no data".
-    for (const [operation, outcomes] of Object.entries(OUTCOMES)) for (const outcome of outcomes) this.operations.inc({ operation, outcome }, 0);
+    for (const [operation, outcomes] of Object.entries(OPERATION_OUTCOMES)) for (const outcome of outcomes) this.operations.inc({ operation, outcome }, 0);
     for (const result of ["ok", "error"]) this.sweeps.inc({ result }, 0);
     new Gauge({
       name: "kv_build_info",
@@ -156,7 +130,7 @@ export class Metrics {
    * marks storage down when there is none (the other gauges keep their last
    * values rather than pretend the keyspace emptied).
    */
-  recordKeyspace(report: KeyspaceReport | null): void {
+  private recordKeyspace(report: KeyspaceReport | null): void {
     this.storageUp.set(report === null ? 0 : 1);
     if (report === null) return;
     this.keys.set(report.entries);
@@ -164,11 +138,17 @@ export class Metrics {
     this.oldestExpiredAge.set(report.oldestExpiredAgeMs / 1000);
   }
 
+  record<O extends Operation>(operation: O, outcome: Outcome<O>, count = 1): void {
+    this.operations.inc({ operation, outcome }, count);
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }
 
-  render(): Promise<string> {
+  /** The exposition for one scrape, with the keyspace gauges from a sample taken for it (null: storage down). */
+  render(keyspace: KeyspaceReport | null): Promise<string> {
+    this.recordKeyspace(keyspace);
     return this.registry.metrics();
   }
 }

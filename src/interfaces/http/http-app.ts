@@ -1,9 +1,8 @@
 import Router from "@koa/router";
 import Koa, { type Middleware } from "koa";
-import type { Logger } from "../../infrastructure/logging/logger";
-import { errorFields } from "../../infrastructure/logging/logger";
-import type { Metrics } from "../../infrastructure/metrics/metrics";
+import type { HttpMetrics } from "./http-metrics";
 import type { KeysController } from "./keys-controller";
+import type { Logger } from "./logger";
 import { observeRequests, requestIdOf } from "./middleware/observe-requests";
 import { bearerAuth, type AccessPolicy } from "./middleware/bearer-auth";
 import { problemResponses } from "./middleware/problem-responses";
@@ -15,7 +14,7 @@ const CLIENT_GONE = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ECONNRESET", "EPIPE"
 export interface HttpAppParts {
   readonly keys: KeysController;
   readonly operations: OperationsController;
-  readonly metrics: Metrics;
+  readonly metrics: HttpMetrics;
   readonly logger: Logger;
   readonly access: AccessPolicy;
 }
@@ -49,7 +48,7 @@ export function createHttpApp({ keys, operations, metrics, logger, access }: Htt
     const code = (error as { code?: unknown }).code;
     // A client that disconnects mid-stream is not a server fault; its request log line says aborted.
     const level = typeof code === "string" && CLIENT_GONE.has(code) ? "debug" : "error";
-    logger.log(level, "response failed after it started", { request_id: ctx && requestIdOf(ctx), ...errorFields(error) });
+    logger.log(level, "response failed after it started", { request_id: ctx && requestIdOf(ctx), error });
   });
   return app;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type Koa from "koa";
-import type { Logger } from "../../infrastructure/logging/logger";
+import type { Logger } from "./logger";
 import { PROBLEMS, type ProblemCode } from "./problem-catalog";
 import { problemBody, RETRY_AFTER_SECONDS } from "./problem-response";
 

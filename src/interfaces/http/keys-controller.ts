@@ -1,18 +1,15 @@
 import type { Context } from "koa";
 import { Readable } from "node:stream";
-import { inject, injectable } from "tsyringe";
-import { DeleteValue } from "../../application/delete-value";
-import { DeleteValues } from "../../application/delete-values";
-import { GetValue } from "../../application/get-value";
-import { ListValues } from "../../application/list-values";
-import { PutValue } from "../../application/put-value";
-import { PutValues } from "../../application/put-values";
+import type { DeleteValue } from "../../application/delete-value";
+import type { DeleteValues } from "../../application/delete-values";
+import type { GetValue } from "../../application/get-value";
+import type { ListValues } from "../../application/list-values";
+import type { PutValue } from "../../application/put-value";
+import type { PutValues } from "../../application/put-values";
+import type { OperationOutcomes } from "../../application/operation-outcomes";
 import { DomainError } from "../../domain/domain-error";
 import { KeyPattern } from "../../domain/key-pattern";
 import type { StoredEntry, WriteResult } from "../../domain/stored-entry";
-import type { AppConfig } from "../../infrastructure/config/config";
-import type { Metrics } from "../../infrastructure/metrics/metrics";
-import { TOKENS } from "../../tokens";
 import { createJsonBodyReader, type JsonBodyReader } from "./json-body";
 import { compactJson, JsonSyntaxError, objectMembers } from "./lossless-json";
 import { etagOf, matchFails, noneMatchHits, rejectConditions, writeConditionFrom } from "./preconditions";
@@ -24,24 +21,31 @@ const KEY_PREFIX = "/keys/";
 export const EXPIRES_AT_HEADER = "Expires-At";
 const STREAM_CHUNK_CHARS = 64 * 1024;
 
+/** Request limits of the /keys resource. */
+export interface KeysLimits {
+  /** Largest request body, after decompression. */
+  readonly maxBodyBytes: number;
+  /** Most keys one PUT /keys may write. */
+  readonly maxKeysPerPut: number;
+}
+
 /** HTTP adapter for the /keys resource: translates requests to use cases and results to responses. */
-@injectable()
 export class KeysController {
   private readonly readBody: JsonBodyReader;
   private readonly maxKeysPerPut: number;
 
   constructor(
-    @inject(GetValue) private readonly getValue: GetValue,
-    @inject(PutValue) private readonly putValue: PutValue,
-    @inject(PutValues) private readonly putValues: PutValues,
-    @inject(DeleteValue) private readonly deleteValue: DeleteValue,
-    @inject(DeleteValues) private readonly deleteValues: DeleteValues,
-    @inject(ListValues) private readonly listValues: ListValues,
-    @inject(TOKENS.Metrics) private readonly metrics: Metrics,
-    @inject(TOKENS.Config) config: AppConfig,
+    private readonly getValue: GetValue,
+    private readonly putValue: PutValue,
+    private readonly putValues: PutValues,
+    private readonly deleteValue: DeleteValue,
+    private readonly deleteValues: DeleteValues,
+    private readonly listValues: ListValues,
+    private readonly outcomes: OperationOutcomes,
+    limits: KeysLimits,
   ) {
-    this.readBody = createJsonBodyReader(config.maxBodyBytes);
-    this.maxKeysPerPut = config.maxKeysPerPut;
+    this.readBody = createJsonBodyReader(limits.maxBodyBytes);
+    this.maxKeysPerPut = limits.maxKeysPerPut;
   }
 
   /** GET and HEAD /keys/{key} */
@@ -49,10 +53,10 @@ export class KeysController {
     parseQuery(ctx.querystring, []);
     const entry = await this.getValue.execute(keyFromPath(ctx.path, KEY_PREFIX));
     if (entry === null) {
-      this.metrics.operations.inc({ operation: "get", outcome: "miss" });
+      this.outcomes.record("get", "miss");
       throw new DomainError("key-not-found", "no live key with this name");
     }
-    this.metrics.operations.inc({ operation: "get", outcome: "hit" });
+    this.outcomes.record("get", "hit");
     setEntityHeaders(ctx, entry.version, entry.expiresAt);
     if (matchFails(header(ctx, "If-Match"), entry.version)) {
       throw new DomainError("precondition-failed", "If-Match does not match the current ETag");
@@ -74,7 +78,7 @@ export class KeysController {
     const value = parseJson(sent, compactJson);
     const outcome = await this.putValue.execute({ key, value }, ttl, condition);
     if (outcome === "precondition-failed") {
-      this.metrics.operations.inc({ operation: "put", outcome: "precondition_failed" });
+      this.outcomes.record("put", "precondition_failed");
       throw new DomainError("precondition-failed", "the key's current state does not satisfy If-Match / If-None-Match");
     }
     this.countWrite(outcome);
@@ -95,14 +99,14 @@ export class KeysController {
     const condition = writeConditionFrom(header(ctx, "If-Match"), header(ctx, "If-None-Match"), false);
     const outcome = await this.deleteValue.execute(key, condition);
     if (outcome === "absent") {
-      this.metrics.operations.inc({ operation: "delete", outcome: "not_found" });
+      this.outcomes.record("delete", "not_found");
       throw new DomainError("key-not-found", "no live key with this name");
     }
     if (outcome === "precondition-failed") {
-      this.metrics.operations.inc({ operation: "delete", outcome: "precondition_failed" });
+      this.outcomes.record("delete", "precondition_failed");
       throw new DomainError("precondition-failed", "If-Match does not match a live key's current ETag");
     }
-    this.metrics.operations.inc({ operation: "delete", outcome: "deleted" });
+    this.outcomes.record("delete", "deleted");
     ctx.status = 204;
   };
 
@@ -133,7 +137,7 @@ export class KeysController {
     const limitText = query.get("limit");
     const limit = limitText === undefined ? null : parseDigits("limit", limitText, "invalid-page", "from 1 to 10000");
     const listing = await this.listValues.execute({ pattern, after: query.get("after") ?? null, limit });
-    this.metrics.operations.inc({ operation: "list", outcome: "listed" });
+    this.outcomes.record("list", "listed");
     if (listing.nextAfter !== null && limit !== null) {
       ctx.set("Link", `<${nextPageLink(ctx.path, pattern, limit, listing.nextAfter)}>; rel="next"`);
     }
@@ -154,12 +158,12 @@ export class KeysController {
     const pattern = patternFrom(parseQuery(ctx.querystring, ["filter"]));
     rejectConditions(header(ctx, "If-Match"), header(ctx, "If-None-Match"), "DELETE /keys");
     const deleted = await this.deleteValues.execute(pattern);
-    this.metrics.operations.inc({ operation: "delete_many", outcome: "deleted" }, deleted);
+    this.outcomes.record("delete_many", "deleted", deleted);
     ctx.status = 204;
   };
 
   private countWrite(result: WriteResult): void {
-    this.metrics.operations.inc({ operation: "put", outcome: result.created ? "created" : "replaced" });
+    this.outcomes.record("put", result.created ? "created" : "replaced");
   }
 }
 

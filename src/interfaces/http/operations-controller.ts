@@ -1,11 +1,8 @@
 import type { Context } from "koa";
-import { inject, injectable } from "tsyringe";
-import { CheckReadiness } from "../../application/check-readiness";
-import { DescribeKeyspace, type KeyspaceReport } from "../../application/describe-keyspace";
+import type { CheckReadiness } from "../../application/check-readiness";
+import type { DescribeKeyspace, KeyspaceReport } from "../../application/describe-keyspace";
 import { DomainError, StorageUnavailableError } from "../../domain/domain-error";
-import { errorFields, type Logger } from "../../infrastructure/logging/logger";
-import type { Metrics } from "../../infrastructure/metrics/metrics";
-import { TOKENS } from "../../tokens";
+import type { Logger } from "./logger";
 import { requestIdOf } from "./middleware/observe-requests";
 import openApiDocument from "./openapi.json";
 
@@ -14,14 +11,20 @@ const KEYSPACE_SAMPLE_TIMEOUT_MS = 2000;
 
 const OPENAPI_TEXT = JSON.stringify(openApiDocument);
 
+/** What GET /metrics serves: the service's metrics, rendered with a keyspace sample taken for the scrape. */
+export interface MetricsExposition {
+  readonly contentType: string;
+  /** The text for one scrape; `keyspace` is null when storage could not be sampled. */
+  render(keyspace: KeyspaceReport | null): Promise<string>;
+}
+
 /** Endpoints for operators and tooling: liveness, readiness, metrics, the API description. */
-@injectable()
 export class OperationsController {
   constructor(
-    @inject(CheckReadiness) private readonly checkReadiness: CheckReadiness,
-    @inject(DescribeKeyspace) private readonly describeKeyspace: DescribeKeyspace,
-    @inject(TOKENS.Metrics) private readonly metrics: Metrics,
-    @inject(TOKENS.Logger) private readonly logger: Logger,
+    private readonly checkReadiness: CheckReadiness,
+    private readonly describeKeyspace: DescribeKeyspace,
+    private readonly metrics: MetricsExposition,
+    private readonly logger: Logger,
   ) {}
 
   /** GET /healthz: the process is up and serving HTTP; says nothing about storage. */
@@ -47,8 +50,7 @@ export class OperationsController {
    * never a failed scrape.
    */
   readonly metricsText = async (ctx: Context): Promise<void> => {
-    this.metrics.recordKeyspace(await this.sampleKeyspace(ctx));
-    ctx.body = await this.metrics.render();
+    ctx.body = await this.metrics.render(await this.sampleKeyspace(ctx));
     ctx.type = this.metrics.contentType;
   };
 
@@ -60,7 +62,7 @@ export class OperationsController {
     try {
       return await Promise.race([this.describeKeyspace.execute(), timeout]);
     } catch (error) {
-      this.logger.warn("keyspace statistics unavailable", { request_id: requestIdOf(ctx), ...errorFields((error as Error).cause ?? error) });
+      this.logger.warn("keyspace statistics unavailable", { request_id: requestIdOf(ctx), error: (error as Error).cause ?? error });
       return null;
     } finally {
       clearTimeout(timer);

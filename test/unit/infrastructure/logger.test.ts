@@ -36,6 +36,13 @@ describe("logger", () => {
     expect(lines[1]).to.equal("Error: boom");
   });
 
+  it("writes an Error passed as the error field as its message, name, code and stack", async () => {
+    const logger = createLogger("info");
+    const error = Object.assign(new Error("connection refused"), { code: "ECONNREFUSED" });
+    const [line] = await stdoutOf(() => logger.error("unexpected error", { request_id: "r1", error }));
+    expect(JSON.parse(line)).to.deep.include({ request_id: "r1", error: "connection refused", error_name: "Error", error_code: "ECONNREFUSED", stack: error.stack });
+  });
+
   it("writes nothing at LOG_LEVEL=silent", async () => {
     const logger = createLogger("silent");
     expect(await stdoutOf(() => logger.error("unexpected error"))).to.deep.equal([]);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Context, Middleware } from "koa";
-import type { Logger } from "../../../infrastructure/logging/logger";
-import type { Metrics } from "../../../infrastructure/metrics/metrics";
+import type { Logger } from "../logger";
+import type { HttpMetrics } from "../http-metrics";
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -13,7 +13,7 @@ const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
  * never by raw path, so the number of series stays fixed. Whatever logs on a
  * request's behalf takes the id from requestIdOf(ctx).
  */
-export function observeRequests(metrics: Metrics, logger: Logger): Middleware {
+export function observeRequests(metrics: HttpMetrics, logger: Logger): Middleware {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const offered = ctx.get("X-Request-Id");
@@ -23,8 +23,8 @@ export function observeRequests(metrics: Metrics, logger: Logger): Middleware {
     ctx.res.once("close", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const labels = { method: ctx.method, route: routeOf(ctx), status: String(ctx.status) };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
+      metrics.requests.inc(labels);
+      metrics.duration.observe(labels, seconds);
       logger.info("request", {
         request_id: requestId,
         method: labels.method,

@@ -1,5 +1,5 @@
 import type { Middleware } from "koa";
-import { errorFields, type Logger } from "../../../infrastructure/logging/logger";
+import type { Logger } from "../logger";
 import { foreignHttpErrorOf, problemCodeOf, sendForeignProblem, sendProblem } from "../problem-response";
 import { requestIdOf } from "./observe-requests";
 
@@ -19,17 +19,17 @@ export function problemResponses(logger: Logger): Middleware {
       const code = problemCodeOf(error);
       const foreign = code === null ? foreignHttpErrorOf(error) : null;
       if (foreign !== null) {
-        if (foreign.status >= 500) logger.error("unexpected error", { request_id: requestIdOf(ctx), ...errorFields(error) });
+        if (foreign.status >= 500) logger.error("unexpected error", { request_id: requestIdOf(ctx), error });
         sendForeignProblem(ctx, foreign);
         return;
       }
       if (code === null) {
-        logger.error("unexpected error", { request_id: requestIdOf(ctx), ...errorFields(error) });
+        logger.error("unexpected error", { request_id: requestIdOf(ctx), error });
         sendProblem(ctx, "internal-error", "the server failed to handle this request; quote the request_id when reporting it");
         return;
       }
       if (code === "storage-unavailable") {
-        logger.warn("storage unavailable", { request_id: requestIdOf(ctx), ...errorFields((error as Error).cause ?? error) });
+        logger.warn("storage unavailable", { request_id: requestIdOf(ctx), error: (error as Error).cause ?? error });
       }
       sendProblem(ctx, code, (error as Error).message);
       return;

@@ -1,15 +1,14 @@
-import { ConfigError, environmentHelp, loadConfig } from "../../infrastructure/config/config";
-import { createLogger, errorFields } from "../../infrastructure/logging/logger";
-import { Metrics } from "../../infrastructure/metrics/metrics";
-import { SystemClock } from "../../infrastructure/clock/system-clock";
-import { openStorage } from "../../infrastructure/storage/open-storage";
-import { packageVersion } from "../../infrastructure/project-files";
-import { acceptArguments } from "./command-line";
+import "reflect-metadata";
+import { openConfiguredStorage } from "./composition-root";
+import { SystemClock } from "./infrastructure/clock/system-clock";
+import { ConfigError, environmentHelp, loadConfig } from "./infrastructure/config/config";
+import { createLogger, errorFields } from "./infrastructure/logging/logger";
+import { acceptArguments } from "./interfaces/cli/command-line";
 
 const USAGE = `kv migrate: applies pending schema migrations (migrations/*.sql) and exits
 
 Usage: npm run migrate
-       node dist/src/interfaces/cli/migrate.js [--help]
+       node dist/src/migrate.js [--help]
 
 The service also migrates at startup; this is for deployments that prefer a
 separate step. Migrations run in one transaction under an advisory lock, so
@@ -20,8 +19,8 @@ Environment variables (name, default, meaning; those about storage apply):
 ${environmentHelp()}`;
 
 /**
- * `npm run migrate`: applies pending migrations to the configured storage and
- * exits. The service also migrates at startup; this is for deployments that
+ * Entry point of `npm run migrate`, beside main.ts: opens the configured
+ * storage through the composition root (which migrates it) and exits. The service also migrates at startup; this is for deployments that
  * prefer a separate step.
  */
 async function migrateCommand(): Promise<void> {
@@ -33,8 +32,7 @@ async function migrateCommand(): Promise<void> {
       logger.info("memory storage has no schema; nothing to migrate");
       return;
     }
-    const metrics = new Metrics({ version: packageVersion(), storage: config.storage });
-    const storage = await openStorage({ config, clock: new SystemClock(), logger, metrics });
+    const storage = await openConfiguredStorage(config, new SystemClock(), logger);
     await storage.close();
   } catch (error) {
     logger.error("migration failed", error instanceof ConfigError ? { error: error.message } : errorFields(error));
