@@ -90,16 +90,16 @@ function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metr
 
   const useCase = <T>(token: InjectionToken<T>, make: (repository: KeyValueRepository) => T) =>
     singleton(token, (resolve) => make(resolve(TOKENS.KeyValueRepository)));
-  useCase(GetValue, (repository) => new GetValue(repository, clock));
-  useCase(PutValue, (repository) => new PutValue(repository, clock));
-  useCase(PutValues, (repository) => new PutValues(repository, clock));
-  useCase(DeleteValue, (repository) => new DeleteValue(repository, clock));
-  useCase(DeleteValues, (repository) => new DeleteValues(repository, clock));
+  useCase(GetValue, (repository) => new GetValue(repository, clock, metrics));
+  useCase(PutValue, (repository) => new PutValue(repository, clock, metrics));
+  useCase(PutValues, (repository) => new PutValues(repository, clock, metrics));
+  useCase(DeleteValue, (repository) => new DeleteValue(repository, clock, metrics));
+  useCase(DeleteValues, (repository) => new DeleteValues(repository, clock, metrics));
   // PGlite runs one statement at a time (in its worker thread): keep its
   // chunks at 2,000 rows (about 10 ms) so other requests' statements do not
   // queue behind a long one; 10,000 pays off on a server.
   const chunks = storage.kind === "pglite" ? { ...DEFAULT_CHUNK_POLICY, maxRows: 2_000 } : DEFAULT_CHUNK_POLICY;
-  useCase(ListValues, (repository) => new ListValues(repository, clock, chunks));
+  useCase(ListValues, (repository) => new ListValues(repository, clock, metrics, chunks));
   useCase(PurgeExpiredKeys, (repository) => new PurgeExpiredKeys(repository, clock));
   useCase(CheckReadiness, (repository) => new CheckReadiness(repository));
   useCase(DescribeKeyspace, (repository) => new DescribeKeyspace(repository, clock));
@@ -116,7 +116,6 @@ function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metr
         resolve(DeleteValue),
         resolve(DeleteValues),
         resolve(ListValues),
-        metrics,
         { maxBodyBytes: config.maxBodyBytes, maxKeysPerPut: config.maxKeysPerPut },
       ),
   );

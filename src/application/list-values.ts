@@ -3,6 +3,7 @@ import { DomainError } from "../domain/domain-error";
 import type { KeyPattern } from "../domain/key-pattern";
 import type { KeyRange, KeyValueRepository } from "../domain/key-value-repository";
 import type { StoredEntry } from "../domain/stored-entry";
+import type { OperationOutcomes } from "./operation-outcomes";
 
 export const MAX_PAGE_SIZE = 10_000;
 
@@ -42,24 +43,30 @@ export class ListValues {
   constructor(
     private readonly repository: KeyValueRepository,
     private readonly clock: Clock,
+    private readonly outcomes: OperationOutcomes,
     private readonly chunks: ChunkPolicy = DEFAULT_CHUNK_POLICY,
   ) {}
 
   async execute(request: ListRequest): Promise<Listing> {
     const { pattern, after, limit } = request;
     if (limit !== null && (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)) {
-      throw new DomainError("invalid-page", `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+      throw new DomainError("invalid-page", `a page holds from 1 to ${MAX_PAGE_SIZE} entries`);
     }
     // Any string orders as a cursor, but no key contains NUL and storage cannot hold one.
-    if (after !== null && after.includes("\u0000")) throw new DomainError("invalid-page", "after must not contain NUL (U+0000)");
-    if (limit === null) return { entries: this.read({ pattern, after, through: null }, Infinity), nextAfter: null };
+    if (after !== null && after.includes("\u0000")) throw new DomainError("invalid-page", "a page cursor must not contain NUL (U+0000)");
+    if (limit === null) return this.listed({ entries: this.read({ pattern, after, through: null }, Infinity), nextAfter: null });
 
     // Find where the page ends (and whether anything follows) from keys alone,
     // before any value is read, so the Link header can precede a streamed body.
     const boundary = await this.repository.keysAt({ pattern, after, through: null }, limit - 1, this.clock.now());
     const through = boundary.length > 0 ? boundary[0] : null;
     const nextAfter = boundary.length > 1 ? boundary[0] : null;
-    return { entries: this.read({ pattern, after, through }, limit), nextAfter };
+    return this.listed({ entries: this.read({ pattern, after, through }, limit), nextAfter });
+  }
+
+  private listed(listing: Listing): Listing {
+    this.outcomes.record("list", "listed");
+    return listing;
   }
 
   private async *read(range: KeyRange, limit: number): AsyncGenerator<StoredEntry> {

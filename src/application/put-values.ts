@@ -5,11 +5,13 @@ import { validateKey } from "../domain/key";
 import type { KeyValueRepository } from "../domain/key-value-repository";
 import type { NewEntry, WriteResult } from "../domain/stored-entry";
 import { compareCodePoints } from "../domain/utf8";
+import type { OperationOutcomes } from "./operation-outcomes";
 
 export class PutValues {
   constructor(
     private readonly repository: KeyValueRepository,
     private readonly clock: Clock,
+    private readonly outcomes: OperationOutcomes,
   ) {}
 
   /**
@@ -28,6 +30,8 @@ export class PutValues {
       }
     }
     const now = this.clock.now();
-    return this.repository.putMany(sorted, expiryFor(ttlSeconds, now), now);
+    const results = await this.repository.putMany(sorted, expiryFor(ttlSeconds, now), now);
+    for (const result of results) this.outcomes.record("put", result.created ? "created" : "replaced");
+    return results;
   }
 }

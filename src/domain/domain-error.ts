@@ -22,6 +22,22 @@ export class DomainError extends Error {
   }
 }
 
+/** No live key has this name: it was never written, was deleted, or has expired. */
+export class KeyNotFoundError extends DomainError {
+  constructor() {
+    super("key-not-found", "no live key with this name");
+    this.name = "KeyNotFoundError";
+  }
+}
+
+/** A conditional operation's condition did not hold against the key's current state. */
+export class PreconditionFailedError extends DomainError {
+  constructor(message: string) {
+    super("precondition-failed", message);
+    this.name = "PreconditionFailedError";
+  }
+}
+
 /** Thrown by repository adapters when the backing store cannot be reached; callers may retry later. */
 export class StorageUnavailableError extends DomainError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -10,7 +10,7 @@ export const MAX_TTL_SECONDS = 315_360_000;
 export function expiryFor(ttlSeconds: number | null, now: number): number | null {
   if (ttlSeconds === null) return null;
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) {
-    throw new DomainError("invalid-expiry", `expire_in must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}`);
+    throw new DomainError("invalid-expiry", `a time to live must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS}`);
   }
   return now + ttlSeconds * 1000;
 }

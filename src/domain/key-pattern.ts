@@ -22,11 +22,11 @@ export class KeyPattern {
   ) {}
 
   static parse(source: string): KeyPattern {
-    if (source.length === 0) throw new DomainError("invalid-filter", "filter must not be empty");
-    if (source.includes("\u0000")) throw new DomainError("invalid-filter", "filter must not contain NUL (U+0000)");
-    if (!source.isWellFormed()) throw new DomainError("invalid-filter", "filter must be well-formed Unicode");
+    if (source.length === 0) throw new DomainError("invalid-filter", "a pattern must not be empty");
+    if (source.includes("\u0000")) throw new DomainError("invalid-filter", "a pattern must not contain NUL (U+0000)");
+    if (!source.isWellFormed()) throw new DomainError("invalid-filter", "a pattern must be well-formed Unicode");
     if (utf8ByteLength(source) > MAX_PATTERN_BYTES) {
-      throw new DomainError("invalid-filter", `filter must be at most ${MAX_PATTERN_BYTES} bytes in UTF-8`);
+      throw new DomainError("invalid-filter", `a pattern must be at most ${MAX_PATTERN_BYTES} bytes in UTF-8`);
     }
     const segments: string[] = [];
     let current = "";

@@ -1,6 +1,7 @@
 /**
- * A precondition on a single-key write or delete, evaluated by storage
- * atomically with the write. An expired key counts as absent.
+ * A precondition on a single-key operation. On a write or delete, storage
+ * evaluates it atomically with the write; on a read, the use case checks it
+ * against the version read. An expired key counts as absent.
  * - `none`: unconditional.
  * - `absent`: only if no live key exists (HTTP `If-None-Match: *`).
  * - `present`: only if a live key exists (HTTP `If-Match: *`).

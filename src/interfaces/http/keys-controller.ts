@@ -3,16 +3,15 @@ import { Readable } from "node:stream";
 import type { DeleteValue } from "../../application/delete-value";
 import type { DeleteValues } from "../../application/delete-values";
 import type { GetValue } from "../../application/get-value";
-import type { ListValues } from "../../application/list-values";
+import { MAX_PAGE_SIZE, type ListValues } from "../../application/list-values";
 import type { PutValue } from "../../application/put-value";
 import type { PutValues } from "../../application/put-values";
-import type { OperationOutcomes } from "../../application/operation-outcomes";
-import { DomainError } from "../../domain/domain-error";
+import { MAX_TTL_SECONDS } from "../../domain/expiry";
 import { KeyPattern } from "../../domain/key-pattern";
 import type { StoredEntry, WriteResult } from "../../domain/stored-entry";
 import { createJsonBodyReader, type JsonBodyReader } from "./json-body";
 import { compactJson, JsonSyntaxError, objectMembers } from "./lossless-json";
-import { etagOf, matchFails, noneMatchHits, rejectConditions, writeConditionFrom } from "./preconditions";
+import { etagOf, noneMatchHits, readConditionFrom, rejectConditions, writeConditionFrom } from "./preconditions";
 import { RequestError } from "./request-error";
 import { keyFromPath, parseDigits, parseQuery } from "./request-target";
 
@@ -41,7 +40,6 @@ export class KeysController {
     private readonly deleteValue: DeleteValue,
     private readonly deleteValues: DeleteValues,
     private readonly listValues: ListValues,
-    private readonly outcomes: OperationOutcomes,
     limits: KeysLimits,
   ) {
     this.readBody = createJsonBodyReader(limits.maxBodyBytes);
@@ -51,16 +49,9 @@ export class KeysController {
   /** GET and HEAD /keys/{key} */
   readonly get = async (ctx: Context): Promise<void> => {
     parseQuery(ctx.querystring, []);
-    const entry = await this.getValue.execute(keyFromPath(ctx.path, KEY_PREFIX));
-    if (entry === null) {
-      this.outcomes.record("get", "miss");
-      throw new DomainError("key-not-found", "no live key with this name");
-    }
-    this.outcomes.record("get", "hit");
+    const key = keyFromPath(ctx.path, KEY_PREFIX);
+    const entry = await this.getValue.execute(key, readConditionFrom(header(ctx, "If-Match")));
     setEntityHeaders(ctx, entry.version, entry.expiresAt);
-    if (matchFails(header(ctx, "If-Match"), entry.version)) {
-      throw new DomainError("precondition-failed", "If-Match does not match the current ETag");
-    }
     if (noneMatchHits(header(ctx, "If-None-Match"), entry.version)) {
       ctx.status = 304;
       return;
@@ -77,11 +68,6 @@ export class KeysController {
     const sent = await this.readBody(ctx);
     const value = parseJson(sent, compactJson);
     const outcome = await this.putValue.execute({ key, value }, ttl, condition);
-    if (outcome === "precondition-failed") {
-      this.outcomes.record("put", "precondition_failed");
-      throw new DomainError("precondition-failed", "the key's current state does not satisfy If-Match / If-None-Match");
-    }
-    this.countWrite(outcome);
     // RFC 9110, section 9.3.4: an ETag here would say the client's own bytes
     // have this version, which holds only when they were stored unchanged
     // (already compact). The body's etag always names the stored version.
@@ -97,16 +83,7 @@ export class KeysController {
     const key = keyFromPath(ctx.path, KEY_PREFIX);
     parseQuery(ctx.querystring, []);
     const condition = writeConditionFrom(header(ctx, "If-Match"), header(ctx, "If-None-Match"), false);
-    const outcome = await this.deleteValue.execute(key, condition);
-    if (outcome === "absent") {
-      this.outcomes.record("delete", "not_found");
-      throw new DomainError("key-not-found", "no live key with this name");
-    }
-    if (outcome === "precondition-failed") {
-      this.outcomes.record("delete", "precondition_failed");
-      throw new DomainError("precondition-failed", "If-Match does not match a live key's current ETag");
-    }
-    this.outcomes.record("delete", "deleted");
+    await this.deleteValue.execute(key, condition);
     ctx.status = 204;
   };
 
@@ -125,7 +102,6 @@ export class KeysController {
       members.map((member) => ({ key: member.name, value: member.value })),
       ttl,
     );
-    for (const result of results) this.countWrite(result);
     ctx.status = results.some((result) => result.created) ? 201 : 200;
     ctx.body = { keys: results.map(writeView) };
   };
@@ -135,9 +111,8 @@ export class KeysController {
     const query = parseQuery(ctx.querystring, ["filter", "limit", "after"]);
     const pattern = patternFrom(query);
     const limitText = query.get("limit");
-    const limit = limitText === undefined ? null : parseDigits("limit", limitText, "invalid-page", "from 1 to 10000");
+    const limit = limitText === undefined ? null : parseDigits("limit", limitText, "invalid-page", `from 1 to ${MAX_PAGE_SIZE}`);
     const listing = await this.listValues.execute({ pattern, after: query.get("after") ?? null, limit });
-    this.outcomes.record("list", "listed");
     if (listing.nextAfter !== null && limit !== null) {
       ctx.set("Link", `<${nextPageLink(ctx.path, pattern, limit, listing.nextAfter)}>; rel="next"`);
     }
@@ -157,14 +132,9 @@ export class KeysController {
   readonly deleteMany = async (ctx: Context): Promise<void> => {
     const pattern = patternFrom(parseQuery(ctx.querystring, ["filter"]));
     rejectConditions(header(ctx, "If-Match"), header(ctx, "If-None-Match"), "DELETE /keys");
-    const deleted = await this.deleteValues.execute(pattern);
-    this.outcomes.record("delete_many", "deleted", deleted);
+    await this.deleteValues.execute(pattern);
     ctx.status = 204;
   };
-
-  private countWrite(result: WriteResult): void {
-    this.outcomes.record("put", result.created ? "created" : "replaced");
-  }
 }
 
 function header(ctx: Context, name: string): string | undefined {
@@ -173,7 +143,7 @@ function header(ctx: Context, name: string): string | undefined {
 
 function ttlFrom(query: Map<string, string>): number | null {
   const text = query.get("expire_in");
-  return text === undefined ? null : parseDigits("expire_in", text, "invalid-expiry", "from 1 to 315360000 seconds");
+  return text === undefined ? null : parseDigits("expire_in", text, "invalid-expiry", `from 1 to ${MAX_TTL_SECONDS} seconds`);
 }
 
 function patternFrom(query: Map<string, string>): KeyPattern | null {

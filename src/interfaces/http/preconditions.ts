@@ -69,9 +69,7 @@ export function noneMatchHits(ifNoneMatch: string | undefined, version: string):
   return tags === "*" || tags.some((tag) => tag.opaque === version);
 }
 
-/** For GET/HEAD: does If-Match fail against the current version (strong comparison)? */
-export function matchFails(ifMatch: string | undefined, version: string): boolean {
-  if (ifMatch === undefined) return false;
-  const tags = parseTagList("If-Match", ifMatch);
-  return tags !== "*" && !tags.some((tag) => !tag.weak && tag.opaque === version);
+/** For GET/HEAD: the condition If-Match states (strong comparison; `*` = the key exists). */
+export function readConditionFrom(ifMatch: string | undefined): WriteCondition {
+  return writeConditionFrom(ifMatch, undefined, false);
 }

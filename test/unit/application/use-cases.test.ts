@@ -8,11 +8,20 @@ import { ListValues } from "../../../src/application/list-values";
 import { PurgeExpiredKeys } from "../../../src/application/purge-expired-keys";
 import { PutValue } from "../../../src/application/put-value";
 import { PutValues } from "../../../src/application/put-values";
-import { DomainError } from "../../../src/domain/domain-error";
+import { DomainError, KeyNotFoundError, PreconditionFailedError } from "../../../src/domain/domain-error";
 import { KeyPattern } from "../../../src/domain/key-pattern";
 import type { StoredEntry } from "../../../src/domain/stored-entry";
 import { InMemoryKeyValueRepository } from "../../../src/infrastructure/storage/memory/in-memory-key-value-repository";
 import { FakeClock } from "../../support/fake-clock";
+import { RecordingOutcomes } from "../../support/recording-outcomes";
+
+/** The error a call rejects with, or null. */
+function failureOf(call: Promise<unknown>): Promise<unknown> {
+  return call.then(
+    () => null,
+    (error: unknown) => error,
+  );
+}
 
 async function collect(entries: AsyncIterable<StoredEntry>): Promise<string[]> {
   const keys: string[] = [];
@@ -27,14 +36,25 @@ describe("use cases (in-memory repository, fake clock)", () => {
   let putOne: PutValue;
   let get: GetValue;
   let list: ListValues;
+  let outcomes: RecordingOutcomes;
+  /** The live value of a key, or null. */
+  const valueOf = (key: string): Promise<string | null> =>
+    get.execute(key).then(
+      (entry) => entry.value,
+      (error: unknown) => {
+        if (error instanceof KeyNotFoundError) return null;
+        throw error;
+      },
+    );
 
   beforeEach(() => {
     clock = new FakeClock();
     repository = new InMemoryKeyValueRepository();
-    put = new PutValues(repository, clock);
-    putOne = new PutValue(repository, clock);
-    get = new GetValue(repository, clock);
-    list = new ListValues(repository, clock, { firstRows: 2, maxRows: 3, maxBytes: 1_000_000 });
+    outcomes = new RecordingOutcomes();
+    put = new PutValues(repository, clock, outcomes);
+    putOne = new PutValue(repository, clock, outcomes);
+    get = new GetValue(repository, clock, outcomes);
+    list = new ListValues(repository, clock, outcomes, { firstRows: 2, maxRows: 3, maxBytes: 1_000_000 });
   });
 
   describe("PutValues", () => {
@@ -42,9 +62,9 @@ describe("use cases (in-memory repository, fake clock)", () => {
       const [result] = await put.execute([{ key: "a", value: "1" }], 60);
       expect(result.expiresAt).to.equal(clock.now() + 60_000);
       clock.advance(59_999);
-      expect(await get.execute("a")).to.not.equal(null);
+      expect(await valueOf("a")).to.equal("1");
       clock.advance(1);
-      expect(await get.execute("a")).to.equal(null);
+      expect(await valueOf("a")).to.equal(null);
     });
 
     it("rejects duplicate keys, invalid keys and bad TTLs before writing anything", async () => {
@@ -58,7 +78,15 @@ describe("use cases (in-memory repository, fake clock)", () => {
         const error = await attempt().then(() => null, (e: unknown) => e);
         expect(error).to.be.instanceOf(DomainError).with.property("code", code);
       }
-      expect(await get.execute("ok")).to.equal(null);
+      expect(await valueOf("ok")).to.equal(null);
+      expect([...outcomes.counts.keys()].filter((name) => name.startsWith("put/"))).to.deep.equal([]);
+    });
+
+    it("records one outcome per key written", async () => {
+      await put.execute([{ key: "a", value: "1" }], null);
+      await put.execute(["a", "b", "c"].map((key) => ({ key, value: "2" })), null);
+      expect(outcomes.counts.get("put/created")).to.equal(3);
+      expect(outcomes.counts.get("put/replaced")).to.equal(1);
     });
 
     it("hands keys to storage in code-point order, so concurrent writers lock rows in one order", async () => {
@@ -72,10 +100,11 @@ describe("use cases (in-memory repository, fake clock)", () => {
   });
 
   describe("PutValue", () => {
-    it("reports a failed precondition without writing", async () => {
+    it("raises PreconditionFailedError without writing, and records it", async () => {
       await put.execute([{ key: "a", value: "1" }], null);
-      expect(await putOne.execute({ key: "a", value: "2" }, null, { kind: "absent" })).to.equal("precondition-failed");
-      expect((await get.execute("a"))?.value).to.equal("1");
+      expect(await failureOf(putOne.execute({ key: "a", value: "2" }, null, { kind: "absent" }))).to.be.instanceOf(PreconditionFailedError);
+      expect(await valueOf("a")).to.equal("1");
+      expect(outcomes.counts.get("put/precondition_failed")).to.equal(1);
     });
 
     it("re-creating an expired key is a create", async () => {
@@ -86,23 +115,37 @@ describe("use cases (in-memory repository, fake clock)", () => {
     });
   });
 
+  describe("GetValue", () => {
+    it("raises KeyNotFoundError for an absent key and PreconditionFailedError for a failed condition, recording hits and misses", async () => {
+      const [written] = await put.execute([{ key: "a", value: "1" }], null);
+      expect(await failureOf(get.execute("b"))).to.be.instanceOf(KeyNotFoundError);
+      expect(await failureOf(get.execute("b", { kind: "present" }))).to.be.instanceOf(KeyNotFoundError);
+      expect(await failureOf(get.execute("a", { kind: "version-in", versions: ["0"] }))).to.be.instanceOf(PreconditionFailedError);
+      expect((await get.execute("a", { kind: "version-in", versions: [written.version] })).value).to.equal("1");
+      expect(outcomes.counts.get("get/miss")).to.equal(2);
+      expect(outcomes.counts.get("get/hit")).to.equal(2);
+    });
+  });
+
   describe("DeleteValue", () => {
     it("tells deleted, absent and precondition-failed apart", async () => {
-      const deleteOne = new DeleteValue(repository, clock);
+      const deleteOne = new DeleteValue(repository, clock, outcomes);
       const [written] = await put.execute([{ key: "a", value: "1" }], null);
-      expect(await deleteOne.execute("a", { kind: "version-in", versions: ["0"] })).to.equal("precondition-failed");
-      expect(await deleteOne.execute("a", { kind: "version-in", versions: [written.version] })).to.equal("deleted");
-      expect(await deleteOne.execute("a", { kind: "none" })).to.equal("absent");
-      expect(await deleteOne.execute("a", { kind: "present" })).to.equal("precondition-failed");
+      expect(await failureOf(deleteOne.execute("a", { kind: "version-in", versions: ["0"] }))).to.be.instanceOf(PreconditionFailedError);
+      expect(await failureOf(deleteOne.execute("a", { kind: "version-in", versions: [written.version] }))).to.equal(null);
+      expect(await failureOf(deleteOne.execute("a", { kind: "none" }))).to.be.instanceOf(KeyNotFoundError);
+      expect(await failureOf(deleteOne.execute("a", { kind: "present" }))).to.be.instanceOf(PreconditionFailedError);
+      expect(Object.fromEntries(outcomes.counts)).to.deep.include({ "delete/deleted": 1, "delete/not_found": 1, "delete/precondition_failed": 2 });
     });
   });
 
   describe("DeleteValues", () => {
     it("deletes by filter or everything", async () => {
       await put.execute(["ab", "ac", "b"].map((key) => ({ key, value: "0" })), null);
-      const deleteMany = new DeleteValues(repository, clock);
+      const deleteMany = new DeleteValues(repository, clock, outcomes);
       expect(await deleteMany.execute(KeyPattern.parse("a$"))).to.equal(2);
       expect(await deleteMany.execute(null)).to.equal(1);
+      expect(outcomes.counts.get("delete_many/deleted")).to.equal(3);
     });
   });
 
