@@ -24,7 +24,7 @@ export interface KeyValueRepository {
 
   /**
    * Writes all entries atomically (all or none) with one expiry.
-   * Keys must be distinct; results come back in code-point order of keys.
+   * Keys must be distinct; results come back in the order of the entries.
    */
   putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]>;
 

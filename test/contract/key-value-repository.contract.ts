@@ -75,9 +75,9 @@ export function describeRepositoryContract(adapter: string, open: () => Promise<
         expect(again.created).to.equal(true);
       });
 
-      it("returns write results in code-point order of keys", async () => {
-        const results = await repo.putMany(entries(["a", "1"], ["b", "2"], ["é", "3"], ["😀", "4"]), null, T0);
-        expect(results.map((r) => r.key)).to.deep.equal(["a", "b", "é", "😀"]);
+      it("returns write results in the order of the entries given", async () => {
+        const results = await repo.putMany(entries(["😀", "4"], ["b", "2"], ["é", "3"], ["a", "1"]), null, T0);
+        expect(results.map((r) => r.key)).to.deep.equal(["😀", "b", "é", "a"]);
       });
 
       it("multi-key writes are atomic to readers", async () => {

@@ -13,13 +13,13 @@ interface WriteView {
 describeForEachBackend("HTTP PUT /keys", (backend) => {
   const t = useTestService(async () => ({ ...(await backend.env()), MAX_BODY_BYTES: "4096" }), { emptyBeforeEach: true });
 
-  it("stores several keys and answers 201 listing each with its expiry", async () => {
+  it("stores several keys and answers 201 listing each with its expiry, in the order of the body", async () => {
     const response = await t.api.put("/keys", { b: 1, a: "x" });
     expect(response.status).to.equal(201);
     const { keys } = response.json<{ keys: WriteView[] }>();
     expect(keys.map((k) => [k.key, k.created, k.expires_at])).to.deep.equal([
-      ["a", true, null],
       ["b", true, null],
+      ["a", true, null],
     ]);
     expect((await t.api.get("/keys/a")).text).to.equal('"x"');
   });

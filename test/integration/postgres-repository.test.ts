@@ -3,6 +3,7 @@ import { Pool } from "pg";
 import { migrationsDirectory } from "../../src/infrastructure/project-files";
 import { loadMigrations, migrate } from "../../src/infrastructure/storage/postgres/migrator";
 import { PgPoolSqlClient } from "../../src/infrastructure/storage/postgres/pg-pool-sql-client";
+import { CoalescingKeyValueRepository } from "../../src/infrastructure/storage/postgres/coalescing-key-value-repository";
 import { PostgresKeyValueRepository } from "../../src/infrastructure/storage/postgres/postgres-key-value-repository";
 import { POSTGRES_SKIP_REASON, postgresTestUrl, resetPostgres } from "../support/postgres";
 
@@ -21,12 +22,7 @@ if (url === null) {
       sql = new PgPoolSqlClient(new Pool({ connectionString: url, max: 1 }));
       const { schemaVersion } = await migrate(sql, loadMigrations(migrationsDirectory()));
       // A tiny limit stands in for "more rows than are worth counting".
-      repository = new PostgresKeyValueRepository(sql, {
-        schemaVersion,
-        deleteBatchRows: null,
-        exactCountLimit: 2,
-        batching: { reads: { maxInFlight: 1, maxBatch: 1 }, writes: { maxInFlight: 1, maxBatch: 1 } },
-      });
+      repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null, exactCountLimit: 2 });
     });
     after(() => sql?.close());
 
@@ -47,11 +43,9 @@ if (url === null) {
     });
 
     it("fails only the bad write of a coalesced batch (the others are retried alone and commit)", async () => {
-      const batched = new PostgresKeyValueRepository(sql, {
-        schemaVersion: 1,
-        deleteBatchRows: null,
-        exactCountLimit: 2,
-        batching: { reads: { maxInFlight: 1, maxBatch: 100 }, writes: { maxInFlight: 1, maxBatch: 100 } },
+      const batched = new CoalescingKeyValueRepository(new PostgresKeyValueRepository(sql, { schemaVersion: 1, deleteBatchRows: null, exactCountLimit: 2 }), {
+        reads: { maxInFlight: 1, maxBatch: 100 },
+        writes: { maxInFlight: 1, maxBatch: 100 },
       });
       // The table's CHECK refuses a key over 1024 bytes (the domain refuses it earlier; here it reaches SQL).
       const results = await Promise.allSettled([

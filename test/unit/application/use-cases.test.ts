@@ -89,14 +89,6 @@ describe("use cases (in-memory repository, fake clock)", () => {
       expect(outcomes.counts.get("put/replaced")).to.equal(1);
     });
 
-    it("hands keys to storage in code-point order, so concurrent writers lock rows in one order", async () => {
-      const spy = sinon.spy(repository, "putMany");
-      await put.execute(
-        ["😀", "\uFFFD", "b", "a"].map((key) => ({ key, value: "0" })),
-        null,
-      );
-      expect(spy.firstCall.args[0].map((entry) => entry.key)).to.deep.equal(["a", "b", "\uFFFD", "😀"]);
-    });
   });
 
   describe("PutValue", () => {

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { StorageUnavailableError } from "../../../src/domain/domain-error";
+import { CoalescingKeyValueRepository } from "../../../src/infrastructure/storage/postgres/coalescing-key-value-repository";
 import { PostgresKeyValueRepository } from "../../../src/infrastructure/storage/postgres/postgres-key-value-repository";
 import type { SqlClient, SqlResult } from "../../../src/infrastructure/storage/postgres/sql-client";
 
@@ -17,14 +18,12 @@ function flakySql(): { sql: SqlClient; statements: unknown[][] } {
   return { sql, statements };
 }
 
-describe("PostgresKeyValueRepository write batches", () => {
+describe("CoalescingKeyValueRepository write batches over PostgresKeyValueRepository", () => {
   it("keeps an earlier statement's committed writes when a later one of the same batch finds storage gone", async () => {
     const { sql, statements } = flakySql();
-    const repository = new PostgresKeyValueRepository(sql, {
-      schemaVersion: 1,
-      deleteBatchRows: null,
-      exactCountLimit: 10,
-      batching: { reads: { maxInFlight: 1, maxBatch: 10 }, writes: { maxInFlight: 1, maxBatch: 10 } },
+    const repository = new CoalescingKeyValueRepository(new PostgresKeyValueRepository(sql, { schemaVersion: 1, deleteBatchRows: null, exactCountLimit: 10 }), {
+      reads: { maxInFlight: 1, maxBatch: 10 },
+      writes: { maxInFlight: 1, maxBatch: 10 },
     });
     const T0 = Date.UTC(2026, 0, 1);
     // The second write repeats key "a", so it needs a statement of its own.

@@ -31,8 +31,7 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
   }
 
   putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]> {
-    const results = entries.map((entry) => this.write(entry, expiresAt, now));
-    return settled(results.sort((a, b) => compareCodePoints(a.key, b.key)));
+    return settled(entries.map((entry) => this.write(entry, expiresAt, now)));
   }
 
   putIf(entry: NewEntry, expiresAt: number | null, condition: WriteCondition, now: number): Promise<WriteResult | null> {

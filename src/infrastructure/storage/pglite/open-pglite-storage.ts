@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { errorFields } from "../../logging/logger";
+import { CoalescingKeyValueRepository } from "../postgres/coalescing-key-value-repository";
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
 import { runMigrations } from "../postgres/run-migrations";
 import type { Storage, StorageContext } from "../storage";
@@ -46,13 +47,9 @@ export async function openPgliteStorage({ config, clock, logger }: StorageContex
     });
     logger.info("embedded database open", { duration_ms: Math.round(performance.now() - started) });
     const { schemaVersion } = await runMigrations(sql, logger);
-    const repository = new PostgresKeyValueRepository(sql, {
-      schemaVersion,
-      deleteBatchRows: DELETE_BATCH_ROWS,
-      exactCountLimit: EXACT_COUNT_LIMIT,
-      // PGlite runs one statement at a time anyway: one batch in flight.
-      batching: { reads: { maxInFlight: 1, maxBatch: 256 }, writes: { maxInFlight: 1, maxBatch: 64 } },
-    });
+    const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS, exactCountLimit: EXACT_COUNT_LIMIT });
+    // PGlite runs one statement at a time anyway: one batch in flight.
+    const repository = new CoalescingKeyValueRepository(statements, { reads: { maxInFlight: 1, maxBatch: 256 }, writes: { maxInFlight: 1, maxBatch: 64 } });
     return { kind: "pglite", repository, close };
   } catch (error) {
     await close();

@@ -4,7 +4,8 @@ import { StorageUnavailableError } from "../../../domain/domain-error";
 import { errorFields } from "../../logging/logger";
 import type { Storage, StorageContext } from "../storage";
 import { PgPoolSqlClient } from "./pg-pool-sql-client";
-import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository, type PostgresRepositoryOptions } from "./postgres-key-value-repository";
+import { CoalescingKeyValueRepository, type CoalescingOptions } from "./coalescing-key-value-repository";
+import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "./postgres-key-value-repository";
 import { runMigrations } from "./run-migrations";
 import type { SqlClient } from "./sql-client";
 
@@ -12,7 +13,7 @@ import type { SqlClient } from "./sql-client";
  * A few batches in flight at once, each carrying everything that queued
  * meanwhile: measured with `npm run bench` (see docs/performance.md).
  */
-const POOL_BATCHING: PostgresRepositoryOptions["batching"] = {
+const POOL_BATCHING: CoalescingOptions = {
   reads: { maxInFlight: 4, maxBatch: 256 },
   writes: { maxInFlight: 4, maxBatch: 64 },
 };
@@ -36,12 +37,8 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
   try {
     const deadline = clock.now() + config.dbStartupTimeoutSeconds * 1000;
     const { schemaVersion } = await migrateWhenReachable(sql, deadline, { clock, logger });
-    const repository = new PostgresKeyValueRepository(sql, {
-      schemaVersion,
-      deleteBatchRows: null,
-      exactCountLimit: EXACT_COUNT_LIMIT,
-      batching: POOL_BATCHING,
-    });
+    const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null, exactCountLimit: EXACT_COUNT_LIMIT });
+    const repository = new CoalescingKeyValueRepository(statements, POOL_BATCHING);
     return { kind: "postgres", repository, close: () => sql.close() };
   } catch (error) {
     await sql.close();

@@ -4,8 +4,6 @@ import type { KeyRange, KeyValueRepository } from "../../../domain/key-value-rep
 import type { NewEntry, StoredEntry, WriteResult } from "../../../domain/stored-entry";
 import { compareCodePoints } from "../../../domain/utf8";
 import type { WriteCondition } from "../../../domain/write-condition";
-import { StorageUnavailableError } from "../../../domain/domain-error";
-import { Batcher, type BatcherOptions } from "./batcher";
 import { toLikePattern } from "./like-pattern";
 import type { SqlClient } from "./sql-client";
 
@@ -24,24 +22,31 @@ export interface PostgresRepositoryOptions {
    * there); beyond it reports the database's running estimate instead.
    */
   readonly exactCountLimit: number;
-  /**
-   * Concurrent point reads, and concurrent unconditional writes, are each
-   * coalesced into one statement per batch (see Batcher): the Node side of a
-   * query costs more than PostgreSQL's, so fewer, larger statements are what
-   * lets the service outrun one query per request.
-   */
-  readonly batching: { readonly reads: BatcherOptions; readonly writes: BatcherOptions };
 }
 
-interface PointRead {
+/** One point read: a key at a moment. */
+export interface PointRead {
   readonly key: string;
   readonly now: number;
 }
 
-interface PendingWrite {
+/** One unconditional multi-key write, as putMany takes it. */
+export interface PendingWrite {
   readonly entries: readonly NewEntry[];
   readonly expiresAt: number | null;
   readonly now: number;
+}
+
+/** Statements that serve many callers at once (a coalescing layer can use them; the repository itself does not coalesce). */
+export interface BatchStatements {
+  /** Several point reads in one statement, each with its own `now`; one answer per read, in order. */
+  getEach(reads: readonly PointRead[]): Promise<(StoredEntry | null)[]>;
+  /**
+   * Several writes in one statement: atomic together, one commit. No key may
+   * appear in two of them (ON CONFLICT cannot touch a row twice). Results per
+   * write, in order; each write's results in the order of its entries.
+   */
+  putEach(writes: readonly PendingWrite[]): Promise<WriteResult[][]>;
 }
 
 /** The default exactCountLimit: counting this many rows takes about a millisecond. */
@@ -72,28 +77,21 @@ const VERSION_TEXT = /^[1-9][0-9]{0,17}$/;
  * the created/replaced distinction are decided by the row lock the statement
  * takes. Expiry is compared with the caller's `now`, never SQL `now()`.
  */
-export class PostgresKeyValueRepository implements KeyValueRepository {
-  private readonly reads: Batcher<PointRead, StoredEntry | null>;
-  private readonly writes: Batcher<PendingWrite, WriteResult[]>;
-
+export class PostgresKeyValueRepository implements KeyValueRepository, BatchStatements {
   constructor(
     private readonly sql: SqlClient,
     private readonly options: PostgresRepositoryOptions,
-  ) {
-    this.reads = new Batcher((reads) => this.readBatch(reads), options.batching.reads);
-    this.writes = new Batcher((writes) => this.writeBatch(writes), options.batching.writes);
+  ) {}
+
+  async get(key: string, now: number): Promise<StoredEntry | null> {
+    return (await this.getEach([{ key, now }]))[0];
   }
 
-  get(key: string, now: number): Promise<StoredEntry | null> {
-    return this.reads.submit({ key, now });
+  async putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]> {
+    return (await this.putEach([{ entries, expiresAt, now }]))[0];
   }
 
-  putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]> {
-    return this.writes.submit({ entries, expiresAt, now });
-  }
-
-  /** Point reads of one batch in one statement; each read keeps its own `now`, so expiry stays exact. */
-  private async readBatch(reads: PointRead[]): Promise<PromiseSettledResult<StoredEntry | null>[]> {
+  async getEach(reads: readonly PointRead[]): Promise<(StoredEntry | null)[]> {
     const { rows } = await this.sql.query<EntryRow & { i: string }>(
       `SELECT r.i, e.key, e.value, e.version::text AS version, e.expires_at_ms
          FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(key, now, i)
@@ -103,44 +101,7 @@ export class PostgresKeyValueRepository implements KeyValueRepository {
     );
     const found: (StoredEntry | null)[] = reads.map(() => null);
     for (const row of rows) found[Number(row.i) - 1] = toEntry(row);
-    return found.map((value) => ({ status: "fulfilled", value }));
-  }
-
-  /**
-   * Unconditional writes of one batch, each still atomic. Writes are grouped
-   * into as few statements as possible; a key may appear once per statement
-   * (ON CONFLICT cannot touch a row twice), so a write repeating a key of its
-   * group starts the next group, in arrival order. When a group's statement
-   * fails for a reason other than storage being unreachable, its writes are
-   * retried one by one, so one bad write fails alone.
-   */
-  private async writeBatch(writes: PendingWrite[]): Promise<PromiseSettledResult<WriteResult[]>[]> {
-    const results: PromiseSettledResult<WriteResult[]>[] = [];
-    let group: PendingWrite[] = [];
-    let keys = new Set<string>();
-    for (const write of writes) {
-      if (write.entries.some((entry) => keys.has(entry.key))) {
-        results.push(...(await this.writeGroup(group)));
-        group = [];
-        keys = new Set();
-      }
-      group.push(write);
-      for (const entry of write.entries) keys.add(entry.key);
-    }
-    results.push(...(await this.writeGroup(group)));
-    return results;
-  }
-
-  /** One group's statement; its writes fail together only when storage is unreachable (earlier groups keep their commits). */
-  private async writeGroup(group: PendingWrite[]): Promise<PromiseSettledResult<WriteResult[]>[]> {
-    try {
-      return (await this.upsert(group)).map((value) => ({ status: "fulfilled", value }));
-    } catch (error) {
-      if (group.length === 1 || error instanceof StorageUnavailableError) return group.map(() => ({ status: "rejected", reason: error }));
-      const alone: PromiseSettledResult<WriteResult[]>[] = [];
-      for (const write of group) alone.push(...(await this.writeGroup([write])));
-      return alone;
-    }
+    return found;
   }
 
   /**
@@ -149,7 +110,7 @@ export class PostgresKeyValueRepository implements KeyValueRepository {
    * moves) and a live one replaced, decided under the row lock. Expiry is
    * judged at the latest `now` of the group: the moment closest to the write.
    */
-  private async upsert(writes: PendingWrite[]): Promise<WriteResult[][]> {
+  async putEach(writes: readonly PendingWrite[]): Promise<WriteResult[][]> {
     // Rows in code-point order of keys across the whole group: every statement
     // then takes its row locks in one global order, so concurrent batches (and
     // multi-key writes) cannot deadlock.
@@ -172,12 +133,10 @@ export class PostgresKeyValueRepository implements KeyValueRepository {
     );
     const byKey = new Map(written.map((row) => [row.key, row]));
     return writes.map((write) =>
-      write.entries
-        .map((entry) => {
-          const row = byKey.get(entry.key) as WriteRow;
-          return { key: entry.key, version: row.version, expiresAt: write.expiresAt, created: row.created };
-        })
-        .sort((a, b) => compareCodePoints(a.key, b.key)),
+      write.entries.map((entry) => {
+        const row = byKey.get(entry.key) as WriteRow;
+        return { key: entry.key, version: row.version, expiresAt: write.expiresAt, created: row.created };
+      }),
     );
   }
 
