@@ -5,7 +5,7 @@ import { DeleteValue } from "./application/delete-value";
 import { DeleteValues } from "./application/delete-values";
 import { DescribeKeyspace } from "./application/describe-keyspace";
 import { GetValue } from "./application/get-value";
-import { DEFAULT_CHUNK_POLICY, ListValues } from "./application/list-values";
+import { ListValues } from "./application/list-values";
 import { PurgeExpiredKeys } from "./application/purge-expired-keys";
 import { PutValue } from "./application/put-value";
 import { PutValues } from "./application/put-values";
@@ -13,22 +13,24 @@ import type { Clock } from "./domain/clock";
 import type { KeyValueRepository } from "./domain/key-value-repository";
 import { SystemClock } from "./infrastructure/clock/system-clock";
 import type { AppConfig } from "./infrastructure/config/config";
-import { createLogger, type Logger } from "./infrastructure/logging/logger";
+import { createLogger, errorFields, type Logger } from "./infrastructure/logging/logger";
 import { Metrics } from "./infrastructure/metrics/metrics";
 import { packageVersion } from "./infrastructure/project-files";
 import { instrumentRepository } from "./infrastructure/storage/instrumented-key-value-repository";
 import { openStorage } from "./infrastructure/storage/open-storage";
-import type { Storage } from "./infrastructure/storage/storage";
+import type { Storage, StorageLostError } from "./infrastructure/storage/storage";
 import { ExpirySweeper } from "./infrastructure/sweeper/expiry-sweeper";
 import { createHttpApp } from "./interfaces/http/http-app";
 import { HttpMetrics } from "./interfaces/http/http-metrics";
 import { KeysController } from "./interfaces/http/keys-controller";
 import { OperationsController } from "./interfaces/http/operations-controller";
 
-/** Replacements for tests: a fake clock, a quiet logger, and a look at the storage that was opened. */
+/** What the entry points and tests choose: a clock, a logger, what to do when storage is lost, a look at the storage opened. */
 export interface Overrides {
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Storage that can no longer be trusted (see StorageContext.onLost); by default it is logged as an error. */
+  readonly onStorageLost?: (error: StorageLostError) => void;
   readonly onStorageOpened?: (storage: Storage) => void;
 }
 
@@ -49,8 +51,14 @@ const TOKENS = {
  * Opens the storage the configuration names (connect, lock, migrate), with
  * the service's metrics attached. Also the whole of `npm run migrate`.
  */
-export function openConfiguredStorage(config: AppConfig, clock: Clock, logger: Logger, metrics = newMetrics(config)): Promise<Storage> {
-  return openStorage({ config, clock, logger, metrics });
+export function openConfiguredStorage(
+  config: AppConfig,
+  clock: Clock,
+  logger: Logger,
+  onLost: (error: StorageLostError) => void,
+  metrics = newMetrics(config),
+): Promise<Storage> {
+  return openStorage({ config, clock, logger, metrics, onLost });
 }
 
 function newMetrics(config: AppConfig): Metrics {
@@ -68,7 +76,8 @@ export async function compose(config: AppConfig, overrides: Overrides = {}): Pro
   const clock = overrides.clock ?? new SystemClock();
   const logger = overrides.logger ?? createLogger(config.logLevel, config.logFormat);
   const metrics = newMetrics(config);
-  const storage = await openConfiguredStorage(config, clock, logger, metrics);
+  const onLost = overrides.onStorageLost ?? ((error: StorageLostError) => logger.error("storage lost", errorFields(error)));
+  const storage = await openConfiguredStorage(config, clock, logger, onLost, metrics);
   overrides.onStorageOpened?.(storage);
   try {
     const c = register(config, clock, logger, metrics, storage);
@@ -95,11 +104,7 @@ function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metr
   useCase(PutValues, (repository) => new PutValues(repository, clock, metrics));
   useCase(DeleteValue, (repository) => new DeleteValue(repository, clock, metrics));
   useCase(DeleteValues, (repository) => new DeleteValues(repository, clock, metrics));
-  // PGlite runs one statement at a time (in its worker thread): keep its
-  // chunks at 2,000 rows (about 10 ms) so other requests' statements do not
-  // queue behind a long one; 10,000 pays off on a server.
-  const chunks = storage.kind === "pglite" ? { ...DEFAULT_CHUNK_POLICY, maxRows: 2_000 } : DEFAULT_CHUNK_POLICY;
-  useCase(ListValues, (repository) => new ListValues(repository, clock, metrics, chunks));
+  useCase(ListValues, (repository) => new ListValues(repository, clock, metrics, storage.listChunks));
   useCase(PurgeExpiredKeys, (repository) => new PurgeExpiredKeys(repository, clock));
   useCase(CheckReadiness, (repository) => new CheckReadiness(repository));
   useCase(DescribeKeyspace, (repository) => new DescribeKeyspace(repository, clock));
@@ -127,6 +132,11 @@ function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metr
       metrics: new HttpMetrics(metrics.registry),
       logger,
       access: { tokens: config.apiTokens, protectMetrics: config.metricsAuth },
+      // Memory answers within the request's own turn, so batching the writes
+      // of one loop iteration doubles its throughput; on PostgreSQL the
+      // coalescer already answers in batches and the extra turn cost GET
+      // (docs/performance.md).
+      replyInCheckPhase: storage.kind === "memory",
     }),
   );
   return c;

@@ -17,7 +17,7 @@ Environment variables (name, default, meaning):
 ${environmentHelp()}
 
 Exit codes: 0 stopped on a signal, 1 startup failed, 64 bad arguments,
-70 the embedded database failed, 78 invalid configuration.`;
+70 storage lost (embedded database worker died or lock taken), 78 invalid configuration.`;
 
 /** Entry point: `node dist/src/main.js`. Configuration comes from the environment only. */
 async function main(): Promise<void> {
@@ -34,7 +34,15 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, config.logFormat);
   let service: KvService;
   try {
-    service = await KvService.start(config, { logger });
+    service = await KvService.start(config, {
+      logger,
+      // Serving on from storage in an unknown state could lose or corrupt
+      // data; a supervisor's restart reopens it cleanly.
+      onStorageLost: (error) => {
+        logger.error("storage lost; exiting", errorFields(error));
+        process.exit(70);
+      },
+    });
   } catch (error) {
     logger.error("startup failed", errorFields(error));
     process.exitCode = 1;

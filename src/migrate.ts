@@ -32,7 +32,10 @@ async function migrateCommand(): Promise<void> {
       logger.info("memory storage has no schema; nothing to migrate");
       return;
     }
-    const storage = await openConfiguredStorage(config, new SystemClock(), logger);
+    const storage = await openConfiguredStorage(config, new SystemClock(), logger, (error) => {
+      logger.error("storage lost; exiting", errorFields(error));
+      process.exit(70);
+    });
     await storage.close();
   } catch (error) {
     logger.error("migration failed", error instanceof ConfigError ? { error: error.message } : errorFields(error));

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { ChildService, ServiceExitedError } from "../support/child-service";
 import { POSTGRES_SKIP_REASON, postgresTestUrl, resetPostgres } from "../support/postgres";
 import { temporaryDirectory } from "../support/test-storage";
@@ -90,6 +92,22 @@ describe("startup failures", function () {
       expect((await put(first.baseUrl, "/keys/still-here", "1")).status).to.equal(201);
     } finally {
       await first.stop();
+      directory.remove();
+    }
+  });
+
+  it("a server whose PGlite data-directory lock is taken by another process stops serving and exits 70", async () => {
+    const directory = temporaryDirectory();
+    const service = await ChildService.start({ STORAGE: "pglite", DATA_DIR: directory.path });
+    try {
+      writeFileSync(join(directory.path, "kv.lock"), JSON.stringify({ pid: 1, host: "elsewhere", token: "someone-else" }));
+      // The lock is checked every 2 s; the bound leaves room for a busy machine.
+      const code = await Promise.race([service.exit(), new Promise((resolve) => setTimeout(resolve, 120_000, "still running"))]);
+      expect(code).to.equal(70);
+      const lost = service.logs.find((log) => log.message === "storage lost; exiting");
+      expect(lost?.error).to.match(/data directory lock was lost/);
+    } finally {
+      await service.stop();
       directory.remove();
     }
   });

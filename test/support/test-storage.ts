@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, type AppConfig } from "../../src/infrastructure/config/config";
-import { createLogger } from "../../src/infrastructure/logging/logger";
+import { createLogger, errorFields } from "../../src/infrastructure/logging/logger";
 import { Metrics } from "../../src/infrastructure/metrics/metrics";
 import { openStorage } from "../../src/infrastructure/storage/open-storage";
 import type { Storage } from "../../src/infrastructure/storage/storage";
@@ -44,5 +44,7 @@ export function openTestStorage(config: AppConfig): Promise<Storage> {
     clock: new FakeClock(),
     logger: createLogger("silent"),
     metrics: new Metrics({ version: "test", storage: config.storage }),
+    // Shown in the test output rather than silently ignored; tests of the loss itself use the adapters directly.
+    onLost: (error) => createLogger("error").error("storage lost during a test", errorFields(error)),
   });
 }

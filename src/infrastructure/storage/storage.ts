@@ -1,3 +1,4 @@
+import type { ChunkPolicy } from "../../application/list-values";
 import type { Clock } from "../../domain/clock";
 import type { KeyValueRepository } from "../../domain/key-value-repository";
 import type { AppConfig, StorageKind } from "../config/config";
@@ -8,6 +9,8 @@ import type { Metrics } from "../metrics/metrics";
 export interface Storage {
   readonly kind: StorageKind;
   readonly repository: KeyValueRepository;
+  /** How much one listing read should fetch from this backend. */
+  readonly listChunks: ChunkPolicy;
   close(): Promise<void>;
 }
 
@@ -16,4 +19,17 @@ export interface StorageContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /**
+   * Called when an open storage can no longer be trusted to serve (the
+   * embedded database's worker died, its data-directory lock was lost). The
+   * storage does not decide what happens next; the entry point does.
+   */
+  readonly onLost: (error: StorageLostError) => void;
+}
+
+export class StorageLostError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StorageLostError";
+  }
 }
