@@ -6,6 +6,7 @@ import type { Logger } from "./logger";
 import { observeRequests, requestIdOf } from "./middleware/observe-requests";
 import { bearerAuth, type AccessPolicy } from "./middleware/bearer-auth";
 import { problemResponses } from "./middleware/problem-responses";
+import { replyInCheckPhase } from "./middleware/reply-in-check-phase";
 import { requireOneHost } from "./middleware/require-one-host";
 import type { OperationsController } from "./operations-controller";
 
@@ -17,10 +18,12 @@ export interface HttpAppParts {
   readonly metrics: HttpMetrics;
   readonly logger: Logger;
   readonly access: AccessPolicy;
+  /** Write responses in the check phase (see replyInCheckPhase): pays where storage answers without I/O. */
+  readonly replyInCheckPhase: boolean;
 }
 
 /** The Koa application: middleware order is observe -> problems -> Host -> auth -> routes -> 405 (or OPTIONS) for known paths. */
-export function createHttpApp({ keys, operations, metrics, logger, access }: HttpAppParts): Koa {
+export function createHttpApp({ keys, operations, metrics, logger, access, replyInCheckPhase: replyLate }: HttpAppParts): Koa {
   // strict: `/keys/` is not `/keys`; sensitive: `/KEYS` is not `/keys`.
   const router = new Router({ strict: true, sensitive: true });
   router
@@ -37,6 +40,7 @@ export function createHttpApp({ keys, operations, metrics, logger, access }: Htt
 
   const app = new Koa();
   app.use(observeRequests(metrics, logger));
+  if (replyLate) app.use(replyInCheckPhase());
   app.use(problemResponses(logger));
   app.use(requireOneHost());
   app.use(bearerAuth(access));
