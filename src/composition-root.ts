@@ -45,7 +45,20 @@ export interface Composition {
 const TOKENS = {
   Metrics: Symbol("Metrics") as InjectionToken<Metrics>,
   KeyValueRepository: Symbol("KeyValueRepository") as InjectionToken<KeyValueRepository>,
+  HttpApp: Symbol("HttpApp") as InjectionToken<Koa>,
 } as const;
+
+/**
+ * What the entry points do when storage is lost: serving on from storage in
+ * an unknown state could lose or corrupt data, and a supervisor's restart
+ * reopens it cleanly. Exit code 70 (EX_SOFTWARE).
+ */
+export function exitOnStorageLost(logger: Logger): (error: StorageLostError) => void {
+  return (error) => {
+    logger.error("storage lost; exiting", errorFields(error));
+    process.exit(70);
+  };
+}
 
 /**
  * Opens the storage the configuration names (connect, lock, migrate), with
@@ -81,14 +94,12 @@ export async function compose(config: AppConfig, overrides: Overrides = {}): Pro
   overrides.onStorageOpened?.(storage);
   try {
     const c = register(config, clock, logger, metrics, storage);
-    return { app: c.resolve<Koa>(HTTP_APP), sweeper: c.resolve(ExpirySweeper), storage };
+    return { app: c.resolve(TOKENS.HttpApp), sweeper: c.resolve(ExpirySweeper), storage };
   } catch (error) {
     await storage.close();
     throw error;
   }
 }
-
-const HTTP_APP = Symbol("HttpApp") as InjectionToken<Koa>;
 
 function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metrics, storage: Storage): DependencyContainer {
   const c = container.createChildContainer();
@@ -125,7 +136,7 @@ function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metr
       ),
   );
   singleton(OperationsController, (resolve) => new OperationsController(resolve(CheckReadiness), resolve(DescribeKeyspace), metrics, logger));
-  singleton(HTTP_APP, (resolve) =>
+  singleton(TOKENS.HttpApp, (resolve) =>
     createHttpApp({
       keys: resolve(KeysController),
       operations: resolve(OperationsController),

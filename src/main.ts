@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { ConfigError, environmentHelp, loadConfig } from "./infrastructure/config/config";
 import { createLogger, errorFields } from "./infrastructure/logging/logger";
 import { acceptArguments } from "./interfaces/cli/command-line";
+import { exitOnStorageLost } from "./composition-root";
 import { KvService } from "./service";
 
 const USAGE = `kv: an HTTP key-value store (docs: README.md, docs/api.md, docs/operations.md)
@@ -34,15 +35,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, config.logFormat);
   let service: KvService;
   try {
-    service = await KvService.start(config, {
-      logger,
-      // Serving on from storage in an unknown state could lose or corrupt
-      // data; a supervisor's restart reopens it cleanly.
-      onStorageLost: (error) => {
-        logger.error("storage lost; exiting", errorFields(error));
-        process.exit(70);
-      },
-    });
+    service = await KvService.start(config, { logger, onStorageLost: exitOnStorageLost(logger) });
   } catch (error) {
     logger.error("startup failed", errorFields(error));
     process.exitCode = 1;

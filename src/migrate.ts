@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { openConfiguredStorage } from "./composition-root";
+import { exitOnStorageLost, openConfiguredStorage } from "./composition-root";
 import { SystemClock } from "./infrastructure/clock/system-clock";
 import { ConfigError, environmentHelp, loadConfig } from "./infrastructure/config/config";
 import { createLogger, errorFields } from "./infrastructure/logging/logger";
@@ -32,10 +32,7 @@ async function migrateCommand(): Promise<void> {
       logger.info("memory storage has no schema; nothing to migrate");
       return;
     }
-    const storage = await openConfiguredStorage(config, new SystemClock(), logger, (error) => {
-      logger.error("storage lost; exiting", errorFields(error));
-      process.exit(70);
-    });
+    const storage = await openConfiguredStorage(config, new SystemClock(), logger, exitOnStorageLost(logger));
     await storage.close();
   } catch (error) {
     logger.error("migration failed", error instanceof ConfigError ? { error: error.message } : errorFields(error));

@@ -3,7 +3,6 @@ import { KeyNotFoundError, PreconditionFailedError } from "../domain/domain-erro
 import { validateKey } from "../domain/key";
 import type { KeyValueRepository } from "../domain/key-value-repository";
 import type { WriteCondition } from "../domain/write-condition";
-import { CONDITION_FAILED } from "./condition-failed";
 import type { OperationOutcomes } from "./operation-outcomes";
 
 export class DeleteValue {
@@ -27,6 +26,6 @@ export class DeleteValue {
       throw new KeyNotFoundError();
     }
     this.outcomes.record("delete", "precondition_failed");
-    throw new PreconditionFailedError(CONDITION_FAILED);
+    throw new PreconditionFailedError();
   }
 }

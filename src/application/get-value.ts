@@ -4,7 +4,6 @@ import { validateKey } from "../domain/key";
 import type { KeyValueRepository } from "../domain/key-value-repository";
 import type { StoredEntry } from "../domain/stored-entry";
 import { conditionHolds, UNCONDITIONAL, type WriteCondition } from "../domain/write-condition";
-import { CONDITION_FAILED } from "./condition-failed";
 import type { OperationOutcomes } from "./operation-outcomes";
 
 export class GetValue {
@@ -27,7 +26,7 @@ export class GetValue {
       throw new KeyNotFoundError();
     }
     this.outcomes.record("get", "hit");
-    if (!conditionHolds(condition, entry.version)) throw new PreconditionFailedError(CONDITION_FAILED);
+    if (!conditionHolds(condition, entry.version)) throw new PreconditionFailedError();
     return entry;
   }
 }

@@ -29,6 +29,11 @@ export interface ChunkPolicy {
   readonly maxBytes: number;
 }
 
+/** Chunks that start at 100 rows and grow up to `maxRows` (the storage's own bound) and 4 MiB. */
+export function chunkPolicy(maxRows: number): ChunkPolicy {
+  return { firstRows: 100, maxRows, maxBytes: 4 * 1024 * 1024 };
+}
+
 
 /**
  * Lists entries with keyset pagination over storage, so memory stays bounded

@@ -5,7 +5,6 @@ import { validateKey } from "../domain/key";
 import type { KeyValueRepository } from "../domain/key-value-repository";
 import type { NewEntry, WriteResult } from "../domain/stored-entry";
 import type { WriteCondition } from "../domain/write-condition";
-import { CONDITION_FAILED } from "./condition-failed";
 import type { OperationOutcomes } from "./operation-outcomes";
 
 export class PutValue {
@@ -24,7 +23,7 @@ export class PutValue {
       condition.kind === "none" ? (await this.repository.putMany([entry], expiresAt, now))[0] : await this.repository.putIf(entry, expiresAt, condition, now);
     if (result === null) {
       this.outcomes.record("put", "precondition_failed");
-      throw new PreconditionFailedError(CONDITION_FAILED);
+      throw new PreconditionFailedError();
     }
     this.outcomes.record("put", result.created ? "created" : "replaced");
     return result;

@@ -30,10 +30,10 @@ export class KeyNotFoundError extends DomainError {
   }
 }
 
-/** A conditional operation's condition did not hold against the key's current state. */
+/** A conditional operation's condition did not hold against the key's current state (the caller knows the condition it stated). */
 export class PreconditionFailedError extends DomainError {
-  constructor(message: string) {
-    super("precondition-failed", message);
+  constructor() {
+    super("precondition-failed", "the key's current state does not satisfy the condition");
     this.name = "PreconditionFailedError";
   }
 }

@@ -71,8 +71,7 @@ export class KeysController {
     // RFC 9110, section 9.3.4: an ETag here would say the client's own bytes
     // have this version, which holds only when they were stored unchanged
     // (already compact). The body's etag always names the stored version.
-    if (value === sent) ctx.set("ETag", etagOf(outcome.version));
-    if (outcome.expiresAt !== null) ctx.set(EXPIRES_AT_HEADER, new Date(outcome.expiresAt).toISOString());
+    setEntityHeaders(ctx, outcome.version, outcome.expiresAt, value === sent);
     if (outcome.created) ctx.set("Location", ctx.path);
     ctx.status = outcome.created ? 201 : 200;
     ctx.body = writeView(outcome);
@@ -160,8 +159,9 @@ function parseJson<T>(text: string, parse: (text: string) => T): T {
   }
 }
 
-function setEntityHeaders(ctx: Context, version: string, expiresAt: number | null): void {
-  ctx.set("ETag", etagOf(version));
+/** ETag (unless `validator` is false) and Expires-At of a stored version. */
+function setEntityHeaders(ctx: Context, version: string, expiresAt: number | null, validator = true): void {
+  if (validator) ctx.set("ETag", etagOf(version));
   if (expiresAt !== null) ctx.set(EXPIRES_AT_HEADER, new Date(expiresAt).toISOString());
 }
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { chunkPolicy } from "../../../application/list-values";
 import { CoalescingKeyValueRepository } from "../postgres/coalescing-key-value-repository";
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
 import { runMigrations } from "../postgres/run-migrations";
@@ -22,7 +23,7 @@ const DELETE_BATCH_ROWS = 200;
  * of at most 2,000 rows (about 10 ms) keep other requests' statements from
  * queueing behind a long one; 10,000 pays off only on a server.
  */
-const LIST_CHUNKS = { firstRows: 100, maxRows: 2_000, maxBytes: 4 * 1024 * 1024 };
+const LIST_CHUNKS = chunkPolicy(2_000);
 
 export async function openPgliteStorage({ config, clock, logger, onLost }: StorageContext): Promise<Storage> {
   const lock = await DataDirectoryLock.acquire(config.dataDir, clock, {

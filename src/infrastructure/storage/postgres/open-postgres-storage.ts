@@ -1,5 +1,6 @@
 import { Pool } from "pg";
 import { setTimeout as sleep } from "node:timers/promises";
+import { chunkPolicy } from "../../../application/list-values";
 import { StorageUnavailableError } from "../../../domain/domain-error";
 import { errorFields } from "../../logging/logger";
 import type { Storage, StorageContext } from "../storage";
@@ -19,7 +20,7 @@ const POOL_BATCHING: CoalescingOptions = {
 };
 
 /** 10,000 rows per round trip at most: a full listing of 1.1M keys took 1.09-1.40 s against 1.17-1.49 s with 2,000 (docs/performance.md). */
-const LIST_CHUNKS = { firstRows: 100, maxRows: 10_000, maxBytes: 4 * 1024 * 1024 };
+const LIST_CHUNKS = chunkPolicy(10_000);
 
 export async function openPostgresStorage({ config, clock, logger, metrics }: StorageContext): Promise<Storage> {
   const pool = new Pool({
