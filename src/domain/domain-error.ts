@@ -10,7 +10,8 @@ export type DomainErrorCode =
   | "invalid-page"
   | "key-not-found"
   | "precondition-failed"
-  | "storage-unavailable";
+  | "storage-unavailable"
+  | "insufficient-storage";
 
 export class DomainError extends Error {
   constructor(
@@ -38,11 +39,33 @@ export class PreconditionFailedError extends DomainError {
   }
 }
 
-/** Thrown by repository adapters when the backing store cannot be reached; callers may retry later. */
+/**
+ * Why storage cannot serve now: it cannot be reached (or is starting, or
+ * stopped), or it is there but out of capacity (connections, memory, time).
+ */
+export type UnavailableReason = "unreachable" | "overloaded";
+
+/** Thrown by repository adapters when the backing store cannot serve now; callers may retry later. */
 export class StorageUnavailableError extends DomainError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly reason: UnavailableReason;
+
+  constructor(message: string, options?: { cause?: unknown; reason?: UnavailableReason }) {
     super("storage-unavailable", message);
     this.name = "StorageUnavailableError";
+    this.reason = options?.reason ?? "unreachable";
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
+ * Thrown by repository adapters when the store has no room for a write (its
+ * disk is full). Nothing of the write was stored; reads still work, and
+ * writes succeed again once space is freed.
+ */
+export class InsufficientStorageError extends DomainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("insufficient-storage", message);
+    this.name = "InsufficientStorageError";
     if (options?.cause !== undefined) this.cause = options.cause;
   }
 }

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import sinon from "sinon";
-import { StorageUnavailableError } from "../../src/domain/domain-error";
+import { InsufficientStorageError, StorageUnavailableError } from "../../src/domain/domain-error";
 import type { Storage } from "../../src/infrastructure/storage/storage";
 import { rawHttp } from "../support/api-client";
 import { useTestService } from "../support/test-service";
-import { waitFor } from "../support/polling";
+import { sampleValue, waitFor } from "../support/polling";
 import { describeForEachBackend } from "../support/backends";
 
 describeForEachBackend("HTTP errors, request ids, logs and operational endpoints", (backend) => {
@@ -68,6 +68,31 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
     expect(response.status).to.equal(503);
     expect(response.headers.get("retry-after")).to.equal("5");
     expect(response.json()).to.deep.include({ type: "urn:kv:problem:storage-unavailable" });
+  });
+
+  it("answers 507 when storage has no room for a write, logged as 'storage full' and counted, never as a 500", async () => {
+    const series = 'kv_storage_errors_total{operation="putMany",kind="insufficient_storage"}';
+    const before = sampleValue((await t.api.get("/metrics")).text, series);
+    sinon.stub(storage.repository, "putMany").rejects(new InsufficientStorageError("PostgreSQL has no disk space left for this write; nothing of it was stored"));
+    const response = await t.api.put("/keys/a", "1", { "x-request-id": "full-1" });
+    expect(response.status).to.equal(507);
+    expect(response.headers.get("content-type")).to.equal("application/problem+json");
+    expect(response.json()).to.deep.equal({
+      type: "urn:kv:problem:insufficient-storage",
+      title: "Insufficient storage",
+      status: 507,
+      detail: "PostgreSQL has no disk space left for this write; nothing of it was stored",
+      request_id: "full-1",
+    });
+    expect(t.logs.find((log) => log.request_id === "full-1" && log.message === "storage full")).to.deep.include({ level: "warn" });
+    expect(sampleValue((await t.api.get("/metrics")).text, series) - before).to.equal(1);
+  });
+
+  it("logs an overloaded store as 'storage overloaded', not as unreachable", async () => {
+    sinon.stub(storage.repository, "get").rejects(new StorageUnavailableError("every database connection stayed busy: the service is overloaded", { reason: "overloaded" }));
+    const response = await t.api.get("/keys/a", { "x-request-id": "busy-1" });
+    expect(response.status).to.equal(503);
+    expect(t.logs.find((log) => log.request_id === "busy-1")).to.deep.include({ level: "warn", message: "storage overloaded" });
   });
 
   it("answers an unexpected error with a 500 that hides the details and logs the stack with the request id", async () => {

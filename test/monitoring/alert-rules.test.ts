@@ -12,7 +12,7 @@ interface RuleTests {
 describe("Prometheus alert rules", () => {
   const rules = alertRules();
 
-  it("alert on what an operator needs: down, 5xx ratio, p99 latency, storage, sweeper, expiry backlog, pool", () => {
+  it("alert on what an operator needs: down, 5xx ratio, p99 latency, storage, sweeper, expiry backlog, pool, full disk", () => {
     expect(rules.map((rule) => rule.alert)).to.have.members([
       "KvDown",
       "KvHighErrorRatio",
@@ -21,6 +21,7 @@ describe("Prometheus alert rules", () => {
       "KvSweeperStalled",
       "KvExpiryBacklog",
       "KvDbPoolExhausted",
+      "KvStorageFull",
     ]);
   });
 

@@ -2,10 +2,11 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../../src/infrastructure/project-files";
-import { DEPLOY, bareNamesIn, dashboard, readYaml, selectorsIn, shippedQueries } from "../support/monitoring-files";
+import type { AppConfig } from "../../src/infrastructure/config/config";
+import { DEPLOY, bareNamesIn, dashboard, exportedOn, readYaml, selectorsIn, shippedQueries } from "../support/monitoring-files";
 import { POSTGRES_SKIP_REASON, postgresTestUrl, resetPostgres } from "../support/postgres";
 import { startTestService } from "../support/test-service";
-import { testConfig } from "../support/test-storage";
+import { temporaryDirectory, testConfig } from "../support/test-storage";
 
 interface Datasources {
   apiVersion: number;
@@ -113,22 +114,37 @@ describe("Grafana provisioning and dashboard", () => {
   });
 
   const url = postgresTestUrl();
-  const title = "names only metrics that a running service exports (pool gauges need PostgreSQL storage)";
+  const title = "names only metrics that a running service exports (pool gauges need PostgreSQL storage, disk gauges PGlite)";
   if (url === null) {
     it.skip(`${title} (${POSTGRES_SKIP_REASON})`);
   } else {
     it(title, async () => {
       await resetPostgres(url);
-      const service = await startTestService({}, testConfig({ STORAGE: "postgres", DATABASE_URL: url }));
+      const exposedBy = async (config: AppConfig) => {
+        const service = await startTestService({}, config);
+        try {
+          return exposedNames((await service.api.get("/metrics")).text);
+        } finally {
+          await service.stop();
+        }
+      };
+      const directory = temporaryDirectory();
       try {
-        const exposed = exposedNames((await service.api.get("/metrics")).text);
-        // `up` is the one series Prometheus itself adds to every target.
-        exposed.add("up");
+        const exposed = {
+          postgres: await exposedBy(testConfig({ STORAGE: "postgres", DATABASE_URL: url })),
+          pglite: await exposedBy(testConfig({ STORAGE: "pglite", DATA_DIR: directory.path })),
+        };
         for (const { source, expr } of shippedQueries()) {
-          for (const { metric } of selectorsIn(expr)) expect(exposed.has(metric), `${source} names ${metric}`).to.equal(true);
+          for (const { metric } of selectorsIn(expr)) {
+            // `up` is the one series Prometheus itself adds to every target.
+            if (metric === "up") continue;
+            for (const [storage, names] of Object.entries(exposed)) {
+              if (exportedOn(storage, metric)) expect(names.has(metric), `${source} names ${metric}, which a service on ${storage} exports`).to.equal(true);
+            }
+          }
         }
       } finally {
-        await service.stop();
+        directory.remove();
       }
     });
   }

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../../src/infrastructure/project-files";
+import { exportedOn } from "../support/monitoring-files";
 import { postgresTestUrl, resetPostgres } from "../support/postgres";
 import { PROMETHEUS_SKIP_REASON, prometheusBinaries, promtool } from "../support/promtool";
 import { startTestService, type TestService } from "../support/test-service";
@@ -38,8 +39,8 @@ describe("metrics exposition", () => {
     const exported = [...scrape.matchAll(/^# TYPE (\S+) /gm)].map(([, name]) => name);
     const documented = documentedMetrics();
     expect(documented.length).to.be.at.least(15);
-    const poolOnly = (name: string) => name.startsWith("kv_db_pool_");
-    for (const name of documented) if (postgres !== null || !poolOnly(name)) expect(exported, `${name} is documented`).to.include(name);
+    const storage = postgres === null ? "memory" : "postgres";
+    for (const name of documented) if (exportedOn(storage, name)) expect(exported, `${name} is documented`).to.include(name);
     for (const name of exported.filter((name) => /^(kv|http)_/.test(name))) expect(documented, `${name} is exported`).to.include(name);
   });
 

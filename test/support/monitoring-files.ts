@@ -111,3 +111,15 @@ export function bareNamesIn(expr: string): string[] {
     .replace(/(?<![a-zA-Z0-9_:])\d+(\.\d+)?(e[+-]?\d+)?/gi, " ");
   return [...rest.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)].map(([word]) => word).filter((word) => !PROMQL_WORDS.has(word));
 }
+
+/** Metrics only one storage adapter exports (by name prefix): a service on another adapter lacks them. */
+const ADAPTER_METRICS: readonly (readonly [prefix: string, storage: string])[] = [
+  ["kv_db_pool_", "postgres"],
+  ["kv_storage_disk_", "pglite"],
+];
+
+/** Whether a service on `storage` exports `metric` (false only for another adapter's own metrics). */
+export function exportedOn(storage: string, metric: string): boolean {
+  const own = ADAPTER_METRICS.find(([prefix]) => metric.startsWith(prefix));
+  return own === undefined || own[1] === storage;
+}

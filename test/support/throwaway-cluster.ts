@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -26,23 +26,29 @@ export class ThrowawayCluster {
     readonly directory: string,
     readonly port: number,
     private readonly bin: string,
+    readonly dataDir: string,
   ) {}
 
-  static async create(): Promise<ThrowawayCluster> {
+  /**
+   * `dataOn`: a directory (another disk) to keep the data files on; the WAL
+   * then stays in the cluster's own directory, so filling that disk fails
+   * writes (SQLSTATE 53100) without stopping the server.
+   */
+  static async create(options: { dataOn?: string } = {}): Promise<ThrowawayCluster> {
     const bin = postgresBin();
     const directory = mkdtempSync(join(tmpdir(), "kv-pg-"));
+    const dataDir = options.dataOn === undefined ? join(directory, "data") : join(options.dataOn, "pgdata");
+    if (options.dataOn !== undefined) mkdirSync(dataDir);
     if (userInfo().uid === 0) {
       const { uid, gid } = postgresUser();
       chownSync(directory, uid, gid);
+      if (options.dataOn !== undefined) chownSync(dataDir, uid, gid);
     }
-    const cluster = new ThrowawayCluster(directory, await freePort(), bin);
-    await cluster.run("initdb", ["-D", cluster.dataDir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]);
+    const cluster = new ThrowawayCluster(directory, await freePort(), bin, dataDir);
+    const wal = options.dataOn === undefined ? [] : ["--waldir", join(directory, "wal")];
+    await cluster.run("initdb", ["-D", dataDir, ...wal, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]);
     await cluster.start();
     return cluster;
-  }
-
-  get dataDir(): string {
-    return join(this.directory, "data");
   }
 
   url(database = "postgres"): string {
@@ -87,6 +93,7 @@ export class ThrowawayCluster {
     const [file, args] = this.command("pg_ctl", ["stop", "-D", this.dataDir, "-m", "immediate"]);
     spawnSync(file, args, { stdio: "ignore" });
     rmSync(this.directory, { recursive: true, force: true });
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   /** Runs without blocking this process: the tests' own load keeps going meanwhile. */

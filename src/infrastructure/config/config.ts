@@ -11,6 +11,8 @@ export interface AppConfig {
   readonly storage: StorageKind;
   readonly databaseUrl: string | null;
   readonly dataDir: string;
+  /** PGlite: writes are refused (507) while the data directory's disk has less free space than this. */
+  readonly dataDirMinFreeBytes: number;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly maxBodyBytes: number;
@@ -51,6 +53,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: "STORAGE", fallback: "", meaning: "postgres, pglite or memory; default: postgres when DATABASE_URL is set, else pglite" },
   { name: "DATABASE_URL", fallback: "", meaning: "postgres://user:password@host:5432/db (needed for STORAGE=postgres)" },
   { name: "DATA_DIR", fallback: "./data", meaning: "PGlite data directory, locked by one process" },
+  { name: "DATA_DIR_MIN_FREE_MB", fallback: "64", meaning: "PGlite: writes get 507 while DATA_DIR's disk has less free space (0 = no reserve)" },
   { name: "LOG_LEVEL", fallback: "info", meaning: "error, warn, info, debug or silent" },
   { name: "LOG_FORMAT", fallback: "json", meaning: "json (one object per line) or pretty (for a terminal)" },
   { name: "MAX_BODY_BYTES", fallback: "1048576", meaning: "request body limit after decompression, 1024..1073741824" },
@@ -61,7 +64,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: "SWEEP_BATCH_SIZE", fallback: "1000", meaning: "rows per purge batch" },
   { name: "DB_POOL_MAX", fallback: "10", meaning: "PostgreSQL connections per instance" },
   { name: "DB_CONNECT_TIMEOUT_MS", fallback: "5000", meaning: "wait for a PostgreSQL connection before answering 503" },
-  { name: "DB_QUERY_TIMEOUT_MS", fallback: "30000", meaning: "wait for a statement's answer before answering 503" },
+  { name: "DB_QUERY_TIMEOUT_MS", fallback: "30000", meaning: "a statement running longer is cancelled (503); PGlite silent this long is stopped" },
   { name: "DB_STARTUP_TIMEOUT_SECONDS", fallback: "60", meaning: "how long startup retries an unreachable database" },
   { name: "SHUTDOWN_TIMEOUT_SECONDS", fallback: "10", meaning: "grace period for in-flight requests on SIGTERM/SIGINT" },
   { name: "API_TOKEN", fallback: "", meaning: "when set, /keys needs Authorization: Bearer <token> (16+ printable ASCII characters, no spaces)" },
@@ -116,6 +119,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     storage,
     databaseUrl,
     dataDir: resolve(text(env, "DATA_DIR") ?? fallbackOf("DATA_DIR")),
+    dataDirMinFreeBytes: integer(env, "DATA_DIR_MIN_FREE_MB", 0, 1_048_576) * 1024 * 1024,
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, fallbackOf("LOG_LEVEL") as LogLevel),
     logFormat: oneOf(env, "LOG_FORMAT", LOG_FORMATS, fallbackOf("LOG_FORMAT") as LogFormat),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024, 1024 * 1024 * 1024),

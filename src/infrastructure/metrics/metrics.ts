@@ -81,7 +81,7 @@ export class Metrics implements OperationOutcomes {
 
   readonly storageErrors = new Counter({
     name: "kv_storage_errors_total",
-    help: "Storage operations that failed, by operation and kind (unavailable, error).",
+    help: "Storage operations that failed, by operation and kind (unavailable: unreachable or stopped; overloaded: out of connections, memory or time; insufficient_storage: disk full; error: anything else).",
     labelNames: ["operation", "kind"] as const,
     registers: [this.registry],
   });
@@ -123,6 +123,28 @@ export class Metrics implements OperationOutcomes {
     gauge("kv_db_pool_idle_connections", "Open database connections not in use.", (s) => s.idle);
     gauge("kv_db_pool_waiting_requests", "Queries waiting for a free database connection.", (s) => s.waiting);
     gauge("kv_db_pool_max_connections", "Configured maximum of database connections.", (s) => s.max);
+  }
+
+  /** Exports the free space of the embedded database's disk and the reserve kept on it, read at scrape time. */
+  observeDisk(stats: () => { free: number; reserve: number }): void {
+    const registry = this.registry;
+    new Gauge({
+      name: "kv_storage_disk_free_bytes",
+      help: "Free space on the disk of the embedded database's data directory (PGlite only), sampled every second.",
+      registers: [registry],
+      collect() {
+        const { free } = stats();
+        if (Number.isFinite(free)) this.set(free);
+      },
+    });
+    new Gauge({
+      name: "kv_storage_disk_reserve_bytes",
+      help: "Free space kept in reserve on that disk (DATA_DIR_MIN_FREE_MB): below it, writes are refused with 507.",
+      registers: [registry],
+      collect() {
+        this.set(stats().reserve);
+      },
+    });
   }
 
   /**

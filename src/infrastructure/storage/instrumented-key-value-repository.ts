@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from "../../domain/domain-error";
+import { InsufficientStorageError, StorageUnavailableError } from "../../domain/domain-error";
 import type { KeyValueRepository } from "../../domain/key-value-repository";
 import type { Metrics } from "../metrics/metrics";
 
@@ -15,7 +15,7 @@ export function instrumentRepository(inner: KeyValueRepository, metrics: Metrics
     try {
       return await call();
     } catch (error) {
-      metrics.storageErrors.inc({ operation, kind: error instanceof StorageUnavailableError ? "unavailable" : "error" });
+      metrics.storageErrors.inc({ operation, kind: errorKind(error) });
       throw error;
     } finally {
       stop();
@@ -35,7 +35,16 @@ export function instrumentRepository(inner: KeyValueRepository, metrics: Metrics
   };
   // Error series exist at 0 from the start, so the first failure shows in rate().
   for (const operation of Object.keys(instrumented)) {
-    for (const kind of ["unavailable", "error"]) metrics.storageErrors.inc({ operation, kind }, 0);
+    for (const kind of STORAGE_ERROR_KINDS) metrics.storageErrors.inc({ operation, kind }, 0);
   }
   return instrumented;
+}
+
+/** The `kind` label of kv_storage_errors_total. */
+const STORAGE_ERROR_KINDS = ["unavailable", "overloaded", "insufficient_storage", "error"] as const;
+
+function errorKind(error: unknown): (typeof STORAGE_ERROR_KINDS)[number] {
+  if (error instanceof InsufficientStorageError) return "insufficient_storage";
+  if (error instanceof StorageUnavailableError) return error.reason === "overloaded" ? "overloaded" : "unavailable";
+  return "error";
 }

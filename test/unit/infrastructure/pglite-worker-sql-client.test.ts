@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { StorageUnavailableError } from "../../../src/domain/domain-error";
 import { availablePgliteTemplate, pgliteTemplatePath } from "../../../src/infrastructure/storage/pglite/pglite-template";
+import { serializeError } from "../../../src/infrastructure/storage/pglite/pglite-worker-protocol";
 import { PgliteWorkerSqlClient } from "../../../src/infrastructure/storage/pglite/pglite-worker-sql-client";
 import { temporaryDirectory } from "../../support/test-storage";
 
@@ -68,6 +69,33 @@ describe("PgliteWorkerSqlClient (PGlite in a worker thread)", function () {
     const error = await other.query("SELECT 1").then(() => null, (e: unknown) => e);
     expect(error).to.be.instanceOf(StorageUnavailableError);
     expect(crashes).to.deep.equal([]);
+  });
+
+  it("stops an engine that answers nothing for the stall timeout: waiting statements fail as unavailable and the crash is reported", async () => {
+    const stalls: Error[] = [];
+    const stalling = await PgliteWorkerSqlClient.open({ directory: join(directory.path, "stalling"), template: availablePgliteTemplate() }, (error) => stalls.push(error));
+    try {
+      stalling.watchForStalls(400);
+      // A slow statement that finishes in time is not a stall.
+      await stalling.query("SELECT pg_sleep(0.1)");
+      const stuck = stalling.query("SELECT pg_sleep(30)").then(() => null, (e: unknown) => e);
+      const queued = stalling.query("SELECT 1").then(() => null, (e: unknown) => e);
+      expect(await stuck).to.be.instanceOf(StorageUnavailableError);
+      expect(await queued).to.be.instanceOf(StorageUnavailableError);
+      expect(stalls.map((error) => error.message)).to.deep.equal(["the embedded database answered nothing for 400 ms"]);
+    } finally {
+      await stalling.close();
+    }
+  });
+
+  it("names the engine's file-system errors, which are not Error objects (a full disk during the first start)", () => {
+    expect(serializeError({ name: "ErrnoError", errno: 51 })).to.deep.equal({
+      name: "FileSystemError",
+      message: "the embedded database's file system failed: no space left on device",
+      code: "ENOSPC",
+    });
+    expect(serializeError({ name: "ErrnoError", errno: 7 }).message).to.equal("the embedded database's file system failed: errno 7");
+    expect(serializeError({ odd: true }).message).to.equal("{ odd: true }");
   });
 
   describe("a new data directory", () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Pool } from "pg";
-import { StorageUnavailableError } from "../../../src/domain/domain-error";
+import { InsufficientStorageError, StorageUnavailableError } from "../../../src/domain/domain-error";
 import { PgPoolSqlClient } from "../../../src/infrastructure/storage/postgres/pg-pool-sql-client";
 import { classifyStorageError } from "../../../src/infrastructure/storage/postgres/storage-error";
 
@@ -18,11 +18,40 @@ describe("storage error classification", () => {
     }
   });
 
-  it("classifies server shutdown and connection-class SQLSTATEs as unavailable", () => {
-    for (const code of ["57P01", "57P03", "08006", "08001", "53300", "ETIMEDOUT"]) {
-      expect(classifyStorageError(Object.assign(new Error("x"), { code })), code).to.be.instanceOf(StorageUnavailableError);
+  const withCode = (code: string) => Object.assign(new Error("x"), { code });
+
+  it("classifies server shutdown and connection-class SQLSTATEs as unreachable", () => {
+    for (const code of ["57P01", "57P03", "08006", "08001", "ETIMEDOUT"]) {
+      const error = classifyStorageError(withCode(code));
+      expect(error, code).to.be.instanceOf(StorageUnavailableError);
+      expect((error as StorageUnavailableError).reason, code).to.equal("unreachable");
     }
-    expect(classifyStorageError(new Error("timeout exceeded when trying to connect"))).to.be.instanceOf(StorageUnavailableError);
+    const cannotConnect = classifyStorageError(new Error("Connection terminated due to connection timeout"));
+    expect((cannotConnect as StorageUnavailableError).reason).to.equal("unreachable");
+  });
+
+  it("classifies a full disk (SQLSTATE 53100, or ENOSPC from PGlite's files) as insufficient storage, not as a bug", () => {
+    for (const code of ["53100", "ENOSPC"]) {
+      const error = classifyStorageError(withCode(code), "PGlite");
+      expect(error, code).to.be.instanceOf(InsufficientStorageError);
+      expect((error as Error).message).to.equal("PGlite has no disk space left for this write; nothing of it was stored");
+    }
+  });
+
+  it("classifies the rest of class 53, a cancelled statement and a busy pool as overload, not as an unreachable database", () => {
+    const cases: [Error, string][] = [
+      [withCode("53200"), "PostgreSQL is out of memory"],
+      [withCode("53300"), "PostgreSQL has no free connection slots"],
+      [withCode("53400"), "PostgreSQL reached a configured limit"],
+      [withCode("53000"), "PostgreSQL is short of resources"],
+      [withCode("57014"), "PostgreSQL did not finish the statement in time and cancelled it; nothing of it was committed"],
+      [new Error("timeout exceeded when trying to connect"), "every database connection stayed busy: the service is overloaded"],
+    ];
+    for (const [cause, message] of cases) {
+      const error = classifyStorageError(cause);
+      expect(error, message).to.be.instanceOf(StorageUnavailableError);
+      expect(error).to.include({ reason: "overloaded", message });
+    }
   });
 
   it("leaves statement errors alone: they are bugs, not outages", () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readFile, stat, unlink, utimes } from "node:fs/promises";
+import { link, mkdir, open, readFile, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -112,19 +112,29 @@ export class DataDirectoryLock {
   }
 }
 
+/**
+ * Creates `path` holding `content`, unless it exists. The content is written
+ * to a private file first and linked into place (link fails if the name is
+ * taken), so the file never exists half-written: a full disk or a crash
+ * cannot leave an empty lock that a later start would take for a live one.
+ */
 async function createExclusive(path: string, content: string): Promise<boolean> {
+  const draft = `${path}.${randomUUID()}.draft`;
   try {
-    const file = await open(path, "wx");
+    const file = await open(draft, "wx");
     try {
       await file.writeFile(content);
       await file.sync();
     } finally {
       await file.close();
     }
+    await link(draft, path);
     return true;
   } catch (error) {
     if (errorCode(error) === "EEXIST") return false;
     throw error;
+  } finally {
+    await unlinkIfPresent(draft);
   }
 }
 

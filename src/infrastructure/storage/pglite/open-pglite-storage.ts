@@ -5,7 +5,9 @@ import { CoalescingKeyValueRepository } from "../postgres/coalescing-key-value-r
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
 import { runMigrations } from "../postgres/run-migrations";
 import { StorageLostError, type Storage, type StorageContext } from "../storage";
+import { errorFields } from "../../logging/logger";
 import { DataDirectoryLock } from "./data-directory-lock";
+import { FreeSpaceGuard, guardWrites, readFreeBytes } from "./free-space-guard";
 import { availablePgliteTemplate } from "./pglite-template";
 import { holdsDatabase } from "./pglite-worker-protocol";
 import { PgliteWorkerSqlClient } from "./pglite-worker-sql-client";
@@ -25,13 +27,15 @@ const DELETE_BATCH_ROWS = 200;
  */
 const LIST_CHUNKS = chunkPolicy(2_000);
 
-export async function openPgliteStorage({ config, clock, logger, onLost }: StorageContext): Promise<Storage> {
+export async function openPgliteStorage({ config, clock, logger, metrics, onLost }: StorageContext): Promise<Storage> {
   const lock = await DataDirectoryLock.acquire(config.dataDir, clock, {
     // Another process may be writing the same files now; continuing could corrupt them.
     onLost: (error) => onLost(new StorageLostError("the data directory lock was lost: another process may be using the same files", { cause: error })),
   });
   let sql: PgliteWorkerSqlClient | null = null;
+  let guard: FreeSpaceGuard | null = null;
   const close = async () => {
+    guard?.stop();
     await sql?.close();
     await lock.release();
   };
@@ -46,16 +50,43 @@ export async function openPgliteStorage({ config, clock, logger, onLost }: Stora
     }
     // The engine's state is unknown after its worker died; a restart reopens it from disk.
     sql = await PgliteWorkerSqlClient.open({ directory, template }, (error) =>
-      onLost(new StorageLostError("the embedded database worker stopped", { cause: error })),
-    );
+      onLost(new StorageLostError(`the embedded database stopped: ${error.message}`, { cause: error })),
+    ).catch(async (error: unknown) => {
+      throw await explainOpenFailure(error, config.dataDir);
+    });
     logger.info("embedded database open", { duration_ms: Math.round(performance.now() - started) });
     const { schemaVersion } = await runMigrations(sql, logger);
+    sql.watchForStalls(config.dbQueryTimeoutMs);
+    guard = await FreeSpaceGuard.start(config.dataDir, config.dataDirMinFreeBytes, {
+      onSampleError: (error) => logger.warn("could not read the data directory's free disk space", errorFields(error)),
+    });
+    const freeSpace = guard;
+    metrics.observeDisk(() => ({ free: freeSpace.freeBytes, reserve: freeSpace.reserveBytes }));
     const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS, exactCountLimit: EXACT_COUNT_LIMIT });
     // PGlite runs one statement at a time anyway: one batch in flight.
-    const repository = new CoalescingKeyValueRepository(statements, { reads: { maxInFlight: 1, maxBatch: 256 }, writes: { maxInFlight: 1, maxBatch: 64 } });
+    const coalescing = new CoalescingKeyValueRepository(statements, { reads: { maxInFlight: 1, maxBatch: 256 }, writes: { maxInFlight: 1, maxBatch: 64 } });
+    const repository = guardWrites(coalescing, freeSpace);
     return { kind: "pglite", repository, listChunks: LIST_CHUNKS, close };
   } catch (error) {
     await close();
     throw error;
   }
 }
+
+/**
+ * PGlite cannot even open on a full disk (it writes WAL as it starts), and
+ * says so only as "failed to initialize": name the likely cause.
+ */
+async function explainOpenFailure(error: unknown, dataDir: string): Promise<unknown> {
+  const free = await readFreeBytes(dataDir).catch(() => Infinity);
+  if (free >= LOW_DISK_BYTES) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new Error(
+    `the embedded database could not open (${detail}); the disk of ${dataDir} has only ${(free / 1024 / 1024).toFixed(1)} MiB free: ` +
+      "free some space and start again",
+    { cause: error },
+  );
+}
+
+/** Under this much free space, PGlite cannot write its WAL (segments are 16 MiB). */
+const LOW_DISK_BYTES = 32 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { inspect } from "node:util";
 
 /** Messages between PgliteWorkerSqlClient (main thread) and pglite-worker (its thread), and the data directory's layout they share. */
 
@@ -43,8 +44,30 @@ export type PgliteReply =
   | { readonly kind: "result"; readonly id: number; readonly rows: unknown[]; readonly rowCount: number }
   | { readonly kind: "error"; readonly id: number; readonly error: SerializedError };
 
+/**
+ * Emscripten's file-system errors (PGlite's `ErrnoError`, not an Error) carry
+ * only a WASI errno: the ones a data directory meets, by name.
+ */
+const WASI_ERRNOS: Readonly<Record<number, string>> = {
+  2: "EACCES",
+  19: "EDQUOT",
+  29: "EIO",
+  44: "ENOENT",
+  51: "ENOSPC",
+  63: "EPERM",
+  69: "EROFS",
+};
+
 export function serializeError(error: unknown): SerializedError {
-  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  if (!(error instanceof Error)) {
+    const errno = (error as { errno?: unknown } | null)?.errno;
+    if (typeof errno === "number") {
+      const code = WASI_ERRNOS[errno];
+      const what = code === "ENOSPC" ? "no space left on device" : code === undefined ? `errno ${errno}` : code;
+      return { name: "FileSystemError", message: `the embedded database's file system failed: ${what}`, ...(code === undefined ? {} : { code }) };
+    }
+    return { name: "Error", message: inspect(error, { depth: 2, breakLength: Infinity }) };
+  }
   const { code, detail } = error as { code?: unknown; detail?: unknown };
   return {
     name: error.name,

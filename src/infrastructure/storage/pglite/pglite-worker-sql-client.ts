@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { StorageUnavailableError } from "../../../domain/domain-error";
 import type { SqlClient, SqlQueryable, SqlResult } from "../postgres/sql-client";
+import { classifyStorageError } from "../postgres/storage-error";
 import { deserializeError, type PgliteReply, type PgliteRequest, type PgliteWorkerOptions } from "./pglite-worker-protocol";
 
 type Pending = { resolve: (result: SqlResult<unknown>) => void; reject: (error: Error) => void };
@@ -22,6 +23,9 @@ export class PgliteWorkerSqlClient implements SqlClient {
   private nextId = 1;
   private exclusive: Promise<void> | null = null;
   private stopped: Error | null = null;
+  private stallTimeoutMs: number | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private onCrash: (error: Error) => void = () => {};
 
   private constructor(private readonly worker: Worker) {
     worker.on("message", (reply: PgliteReply) => this.settle(reply));
@@ -51,11 +55,24 @@ export class PgliteWorkerSqlClient implements SqlClient {
         worker.off("exit", exited);
         if (reply.kind !== "ready") return failed(reply.kind === "failed" ? deserializeError(reply.error) : new Error(`unexpected ${reply.kind}`));
         const client = new PgliteWorkerSqlClient(worker);
-        worker.on("error", (error) => client.stop(error, onCrash));
-        worker.on("exit", (code) => client.stop(new Error(`PGlite worker exited with code ${code}`), onCrash));
+        client.onCrash = onCrash;
+        worker.on("error", (error) => client.stop(error));
+        worker.on("exit", (code) => client.stop(new Error(`PGlite worker exited with code ${code}`)));
         resolve(client);
       });
     });
+  }
+
+  /**
+   * From now on, an engine that answers nothing for `timeoutMs` while
+   * statements wait for it is taken for hung (PGlite stops answering, for
+   * one, when its disk fills up): the worker is stopped, waiting statements
+   * fail as unavailable and `onCrash` is told. Not during migrations, whose
+   * index builds may legitimately take long.
+   */
+  watchForStalls(timeoutMs: number): void {
+    this.stallTimeoutMs = timeoutMs;
+    this.armStallTimer();
   }
 
   // Each method checks the gate and sends in one synchronous step (no await
@@ -107,8 +124,12 @@ export class PgliteWorkerSqlClient implements SqlClient {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise<SqlResult<Row>>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
+      const idle = this.pending.size === 0;
       this.pending.set(id, { resolve: resolve as Pending["resolve"], reject });
+      if (idle) {
+        this.worker.ref();
+        this.armStallTimer();
+      }
       this.worker.postMessage({ id, ...command } satisfies PgliteRequest);
     });
   }
@@ -119,15 +140,30 @@ export class PgliteWorkerSqlClient implements SqlClient {
     if (!pending) return;
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker.unref();
+    // Progress: the next statement gets a full stall timeout of its own.
+    this.armStallTimer();
     if (reply.kind === "result") pending.resolve({ rows: reply.rows, rowCount: reply.rowCount });
-    else pending.reject(deserializeError(reply.error));
+    else pending.reject(classifyStorageError(deserializeError(reply.error), "PGlite") as Error);
   }
 
-  private stop(cause: Error, onCrash: (error: Error) => void): void {
+  private armStallTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    const timeoutMs = this.stallTimeoutMs;
+    if (timeoutMs === null || this.pending.size === 0 || this.stopped) return;
+    this.stallTimer = setTimeout(() => {
+      this.stop(new Error(`the embedded database answered nothing for ${timeoutMs} ms`));
+      void this.worker.terminate();
+    }, timeoutMs);
+    this.stallTimer.unref();
+  }
+
+  private stop(cause: Error): void {
     if (this.stopped) return;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
     this.stopped = new StorageUnavailableError("the embedded database stopped", { cause });
     for (const pending of this.pending.values()) pending.reject(this.stopped);
     this.pending.clear();
-    onCrash(cause);
+    this.onCrash(cause);
   }
 }

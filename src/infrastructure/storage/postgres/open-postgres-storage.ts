@@ -22,15 +22,23 @@ const POOL_BATCHING: CoalescingOptions = {
 /** 10,000 rows per round trip at most: a full listing of 1.1M keys took 1.09-1.40 s against 1.17-1.49 s with 2,000 (docs/performance.md). */
 const LIST_CHUNKS = chunkPolicy(10_000);
 
+/** How long after statement_timeout the client gives up on an answer: room for the server's cancellation to arrive. */
+const CANCEL_MARGIN_MS = 1_000;
+
 export async function openPostgresStorage({ config, clock, logger, metrics }: StorageContext): Promise<Storage> {
   const pool = new Pool({
     connectionString: config.databaseUrl ?? undefined,
     max: config.dbPoolMax,
     connectionTimeoutMillis: config.dbConnectTimeoutMs,
-    // Client-side: a server that stops answering (hung host, lost network
-    // without a reset) fails the statement as unavailable instead of holding
-    // the request forever; the pool then discards that connection.
-    query_timeout: config.dbQueryTimeoutMs,
+    // Server-side: a statement running longer is cancelled by PostgreSQL
+    // itself (SQLSTATE 57014), so the 503 it leads to means nothing of it was
+    // committed. A client-side timeout alone would leave it running.
+    statement_timeout: config.dbQueryTimeoutMs,
+    // Client-side, a little later: a server that stops answering (hung host,
+    // lost network without a reset) fails the statement as unavailable
+    // instead of holding the request forever; the pool then discards that
+    // connection. The margin lets the server's cancellation arrive first.
+    query_timeout: config.dbQueryTimeoutMs + CANCEL_MARGIN_MS,
     idleTimeoutMillis: 30_000,
     application_name: "kv",
   });

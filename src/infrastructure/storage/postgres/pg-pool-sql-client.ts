@@ -29,6 +29,8 @@ export class PgPoolSqlClient implements SqlClient {
     let broken: unknown = undefined;
     try {
       await client.query("BEGIN");
+      // Transactions run migrations: exempt from the pool's statement_timeout (see `unlimited`).
+      await client.query("SET LOCAL statement_timeout = 0");
       const result = await work(sessionOf(client));
       await client.query("COMMIT");
       return result;

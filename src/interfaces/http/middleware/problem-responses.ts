@@ -1,4 +1,5 @@
 import type { Middleware } from "koa";
+import { InsufficientStorageError, StorageUnavailableError } from "../../../domain/domain-error";
 import type { Logger } from "../logger";
 import { foreignHttpErrorOf, problemCodeOf, sendForeignProblem, sendProblem } from "../problem-response";
 import { requestIdOf } from "./observe-requests";
@@ -28,9 +29,8 @@ export function problemResponses(logger: Logger): Middleware {
         sendProblem(ctx, "internal-error", "the server failed to handle this request; quote the request_id when reporting it");
         return;
       }
-      if (code === "storage-unavailable") {
-        logger.warn("storage unavailable", { request_id: requestIdOf(ctx), error: (error as Error).cause ?? error });
-      }
+      const storageProblem = storageProblemOf(error);
+      if (storageProblem !== null) logger.warn(storageProblem, { request_id: requestIdOf(ctx), error: (error as Error).cause ?? error });
       sendProblem(ctx, code, (error as Error).message);
       return;
     }
@@ -38,4 +38,11 @@ export function problemResponses(logger: Logger): Middleware {
     if (ctx.status === 404) sendProblem(ctx, "route-not-found", `no route for ${ctx.method} ${ctx.path}`);
     else if (ctx.status === 405) sendProblem(ctx, "method-not-allowed", `${ctx.method} is not allowed here; see the Allow header`);
   };
+}
+
+/** The log message for a storage failure (operators act differently on each), or null for other errors. */
+function storageProblemOf(error: unknown): string | null {
+  if (error instanceof InsufficientStorageError) return "storage full";
+  if (error instanceof StorageUnavailableError) return error.reason === "overloaded" ? "storage overloaded" : "storage unavailable";
+  return null;
 }
