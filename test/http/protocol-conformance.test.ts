@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { connect } from "node:net";
-import { brotliCompressSync } from "node:zlib";
+import { connect, type Socket } from "node:net";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { rawExchange } from "../support/raw-exchange";
 import { useTestService } from "../support/test-service";
 
@@ -63,6 +63,22 @@ describe("HTTP/1.1 conformance at the edges", () => {
       expect(response.json()).to.deep.include({ type: "urn:kv:problem:invalid-body", detail: "the request body could not be decompressed" });
       expect((await t.api.put("/keys/a", new Uint8Array(brotliCompressSync('{"b":1}')), { "content-encoding": "br" })).status).to.equal(201);
       expect((await t.api.get("/keys/a")).text).to.equal('{"b":1}');
+    });
+
+    it("matches content codings case-insensitively (RFC 9110, section 8.4.1): GZIP is gzip", async () => {
+      expect((await t.api.put("/keys/a", new Uint8Array(gzipSync('{"c":1}')), { "content-encoding": "GZIP" })).status).to.equal(201);
+      expect((await t.api.get("/keys/a")).text).to.equal('{"c":1}');
+    });
+
+    it("answers an expectation other than 100-continue with a logged 417 problem that carries a request id, not Node's bare 417", async () => {
+      const reply = await rawExchange(t.service.port, Buffer.from("GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n"), 60_000, true);
+      expect(reply?.status).to.equal(417);
+      const problem = problemOf(reply);
+      expect(problem).to.deep.include({ type: "urn:kv:problem:expectation-failed", detail: 'the expectation "teapot" is not supported; only 100-continue is' });
+      expect(reply!.headers.get("x-request-id")).to.equal(problem.request_id);
+      expect(t.logs.some((line) => line.request_id === problem.request_id && line.status === 417)).to.equal(true);
+      const upper = await rawExchange(t.service.port, Buffer.from("GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nConnection: close\r\n\r\n"), 60_000, true);
+      expect(upper?.status).to.equal(200);
     });
 
     it("answers a request without Host with a logged 400 problem that carries a request id", async () => {
@@ -138,6 +154,31 @@ describe("HTTP/1.1 conformance at the edges", () => {
     it("sends 100 Continue, then the final answer, when the request will be read", async () => {
       const lines = await expectContinue(t.service.port, head(`Authorization: Bearer ${TOKEN}\r\nContent-Length: 7\r\n`), '{"b":1}');
       expect(lines).to.deep.equal(["HTTP/1.1 100 Continue", "HTTP/1.1 201 Created"]);
+    });
+  });
+
+  describe("MAX_CONNECTIONS", () => {
+    const t = useTestService(() => Promise.resolve({ MAX_CONNECTIONS: "20" }), { emptyBeforeEach: false });
+
+    it("closes a connection beyond the cap at once, and closes idle ones to make room, so the next attempt is served", async () => {
+      const open = (): Promise<Socket> =>
+        new Promise((resolve, reject) => {
+          const socket = connect(t.service.port, "127.0.0.1", () => resolve(socket));
+          socket.once("error", reject);
+        });
+      const closed = (socket: Socket): Promise<void> => new Promise((resolve) => (socket.destroyed ? resolve() : socket.once("close", () => resolve())));
+      // Idle connections that never send a request hold every slot.
+      const idle = await Promise.all(Array.from({ length: 20 }, open));
+      for (const socket of idle) socket.on("error", () => socket.destroy());
+      // The server accepts connections in the order they arrived: these 20 before the next.
+      const beyond = await open();
+      beyond.on("error", () => beyond.destroy());
+      let answered = false;
+      beyond.on("data", () => (answered = true));
+      await closed(beyond);
+      expect(answered, "closed without an answer").to.equal(false);
+      await Promise.all(idle.map(closed));
+      expect((await fetch(`http://127.0.0.1:${t.service.port}/healthz`)).status).to.equal(200);
     });
   });
 });

@@ -19,6 +19,7 @@ export interface AppConfig {
   readonly maxKeysPerPut: number;
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  readonly maxConnections: number;
   readonly sweepIntervalSeconds: number;
   readonly sweepBatchSize: number;
   readonly dbPoolMax: number;
@@ -60,6 +61,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: "MAX_KEYS_PER_PUT", fallback: "10000", meaning: "most keys one PUT /keys may write" },
   { name: "REQUEST_TIMEOUT_MS", fallback: "30000", meaning: "the whole request must arrive within this, else 408" },
   { name: "HEADERS_TIMEOUT_MS", fallback: "10000", meaning: "the request headers must arrive within this, else 408" },
+  { name: "MAX_CONNECTIONS", fallback: "1000", meaning: "open connections at most; beyond, new ones are closed at once (keep under ulimit -n)" },
   { name: "SWEEP_INTERVAL_SECONDS", fallback: "30", meaning: "pause between purges of expired keys; 0 disables the sweeper" },
   { name: "SWEEP_BATCH_SIZE", fallback: "1000", meaning: "rows per purge batch" },
   { name: "DB_POOL_MAX", fallback: "10", meaning: "PostgreSQL connections per instance" },
@@ -126,6 +128,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxKeysPerPut: integer(env, "MAX_KEYS_PER_PUT", 1, 1_000_000),
     requestTimeoutMs,
     headersTimeoutMs,
+    maxConnections: integer(env, "MAX_CONNECTIONS", 1, 1_000_000),
     sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 0, 86_400),
     sweepBatchSize: integer(env, "SWEEP_BATCH_SIZE", 1, 100_000),
     dbPoolMax: integer(env, "DB_POOL_MAX", 1, 1000),

@@ -7,6 +7,7 @@ import { observeRequests, requestIdOf } from "./middleware/observe-requests";
 import { bearerAuth, type AccessPolicy } from "./middleware/bearer-auth";
 import { problemResponses } from "./middleware/problem-responses";
 import { replyInCheckPhase } from "./middleware/reply-in-check-phase";
+import { requireKnownExpectation } from "./middleware/require-known-expectation";
 import { requireOneHost } from "./middleware/require-one-host";
 import type { OperationsController } from "./operations-controller";
 
@@ -22,7 +23,7 @@ export interface HttpAppParts {
   readonly replyInCheckPhase: boolean;
 }
 
-/** The Koa application: middleware order is observe -> problems -> Host -> auth -> routes -> 405 (or OPTIONS) for known paths. */
+/** The Koa application: middleware order is observe -> problems -> Host -> Expect -> auth -> routes -> 405 (or OPTIONS) for known paths. */
 export function createHttpApp({ keys, operations, metrics, logger, access, replyInCheckPhase: replyLate }: HttpAppParts): Koa {
   // strict: `/keys/` is not `/keys`; sensitive: `/KEYS` is not `/keys`.
   const router = new Router({ strict: true, sensitive: true });
@@ -43,6 +44,7 @@ export function createHttpApp({ keys, operations, metrics, logger, access, reply
   if (replyLate) app.use(replyInCheckPhase());
   app.use(problemResponses(logger));
   app.use(requireOneHost());
+  app.use(requireKnownExpectation());
   app.use(bearerAuth(access));
   app.use(router.routes());
   app.use(allowedMethods(router));

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
 import type { AddressInfo, Socket } from "node:net";
 import type Koa from "koa";
 import type { Logger } from "./logger";
@@ -11,7 +12,12 @@ export interface HttpServerOptions {
   readonly port: number;
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  /** Open connections at most; beyond, a new connection is closed at once and idle ones are closed to make room. */
+  readonly maxConnections: number;
 }
+
+/** An idle keep-alive connection is closed after this long (Node's default, stated). */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 /** The Node HTTP server around the Koa app: listening, malformed-request replies and draining shutdown. */
 export class HttpServer {
@@ -39,12 +45,16 @@ export class HttpServer {
         connectionsCheckingInterval: 1000,
         // Node's own check answers a bare 400; the app answers a logged problem with a request id.
         requireHostHeader: false,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       },
       answerStarting,
     );
+    capConnections(server, options.maxConnections, logger);
     // Handling checkContinue stops Node from sending 100 Continue by itself:
     // the body reader sends it once the request is known to be read.
     server.on("checkContinue", answerStarting);
+    // Handling checkExpectation stops Node's bare 417: the app answers unknown expectations.
+    server.on("checkExpectation", answerStarting);
     server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => replyToClientError(error, socket, logger));
     return new Promise((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) =>
@@ -60,8 +70,8 @@ export class HttpServer {
   /** From now on requests go to the app. */
   serve(app: Koa): void {
     const handle = app.callback();
-    this.server.off("request", answerStarting).off("checkContinue", answerStarting);
-    this.server.on("request", handle).on("checkContinue", handle);
+    this.server.off("request", answerStarting).off("checkContinue", answerStarting).off("checkExpectation", answerStarting);
+    this.server.on("request", handle).on("checkContinue", handle).on("checkExpectation", handle);
   }
 
   get port(): number {
@@ -101,6 +111,42 @@ export class PortInUseError extends Error {
     super(`port ${port} on ${host} is already in use; stop the other server or set PORT to another port (PORT=0 picks a free one)`, options);
     this.name = "PortInUseError";
   }
+}
+
+/**
+ * At most `max` open connections: Node closes each new connection beyond
+ * that at once. Idle connections (opened and never used, or kept alive
+ * between requests) are then closed too, so that clients with requests to
+ * make get in on their next attempt instead of waiting for idle ones to time
+ * out (headers: HEADERS_TIMEOUT_MS; keep-alive: 5 s). Logged at most every
+ * 10 s, with the count.
+ */
+function capConnections(server: Server, max: number, logger: Logger): void {
+  server.maxConnections = max;
+  // Requests in flight per connection: a connection with none is idle.
+  const inFlight = new Map<Socket, number>();
+  server.on("connection", (socket: Socket) => {
+    inFlight.set(socket, 0);
+    socket.once("close", () => inFlight.delete(socket));
+  });
+  server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    response.once("close", () => {
+      if (inFlight.has(socket)) inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1);
+    });
+  });
+  let refused = 0;
+  let lastLog = -Infinity;
+  server.on("drop", () => {
+    refused++;
+    for (const [socket, requests] of inFlight) if (requests === 0) socket.destroy();
+    const now = performance.now();
+    if (now - lastLog < 10_000) return;
+    lastLog = now;
+    logger.warn("connection refused: MAX_CONNECTIONS reached; idle connections closed to make room", { max_connections: max, refused });
+    refused = 0;
+  });
 }
 
 function answerStarting(_request: IncomingMessage, response: ServerResponse): void {

@@ -31,6 +31,9 @@ export function createJsonBodyReader(maxBytes: number): JsonBodyReader {
     // that asked for it sends its body only once the request is known to be
     // read: not when it is refused for its token, route, query or size.
     if (/\b100-continue\b/i.test(ctx.get("Expect"))) ctx.res.writeContinue();
+    // Content codings are case-insensitive (RFC 9110, section 8.4.1); the decoder matches lower case only.
+    const coding = ctx.req.headers["content-encoding"];
+    if (coding !== undefined) ctx.req.headers["content-encoding"] = coding.trim().toLowerCase();
     try {
       await collect(ctx, () => Promise.resolve());
     } catch (error) {

@@ -32,6 +32,7 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemType>> = {
   "payload-too-large": { status: 413, title: "Request body too large" },
   "too-many-keys": { status: 413, title: "Too many keys in one request" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "expectation-failed": { status: 417, title: "Expectation failed" },
   "headers-too-large": { status: 431, title: "Request header fields too large" },
   "internal-error": { status: 500, title: "Internal server error" },
   "storage-unavailable": { status: 503, title: "Storage unavailable" },

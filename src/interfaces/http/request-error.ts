@@ -12,7 +12,8 @@ export type RequestErrorCode =
   | "method-not-allowed"
   | "bad-request"
   | "request-timeout"
-  | "headers-too-large";
+  | "headers-too-large"
+  | "expectation-failed";
 
 export class RequestError extends Error {
   constructor(
