@@ -63,7 +63,7 @@ export class Metrics implements OperationOutcomes {
 
   readonly keys = new Gauge({
     name: "kv_keys",
-    help: "Entries stored, expired ones awaiting purge included. Exact up to 10000 entries; above, PostgreSQL's running live-row estimate (n_live_tup), which trails writes by seconds.",
+    help: "Entries stored, expired ones awaiting purge included. Exact up to 10000 entries; above, the database's live-row estimate (n_live_tup), which trails writes by seconds (PGlite: until kv's next VACUUM ANALYZE).",
     registers: [this.registry],
   });
 

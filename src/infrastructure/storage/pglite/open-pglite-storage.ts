@@ -8,6 +8,7 @@ import { StorageLostError, type Storage, type StorageContext } from "../storage"
 import { errorFields } from "../../logging/logger";
 import { DataDirectoryLock } from "./data-directory-lock";
 import { FreeSpaceGuard, guardWrites, readFreeBytes } from "./free-space-guard";
+import { countChanges, TableMaintenance } from "./table-maintenance";
 import { availablePgliteTemplate } from "./pglite-template";
 import { holdsDatabase } from "./pglite-worker-protocol";
 import { PgliteWorkerSqlClient } from "./pglite-worker-sql-client";
@@ -34,8 +35,10 @@ export async function openPgliteStorage({ config, clock, logger, metrics, onLost
   });
   let sql: PgliteWorkerSqlClient | null = null;
   let guard: FreeSpaceGuard | null = null;
+  let maintenance: TableMaintenance | null = null;
   const close = async () => {
     guard?.stop();
+    await maintenance?.stop();
     await sql?.close();
     await lock.release();
   };
@@ -57,6 +60,8 @@ export async function openPgliteStorage({ config, clock, logger, metrics, onLost
     logger.info("embedded database open", { duration_ms: Math.round(performance.now() - started) });
     const { schemaVersion } = await runMigrations(sql, logger);
     sql.watchForStalls(config.dbQueryTimeoutMs);
+    maintenance = new TableMaintenance(sql, logger);
+    await maintenance.start();
     guard = await FreeSpaceGuard.start(config.dataDir, config.dataDirMinFreeBytes, {
       onSampleError: (error) => logger.warn("could not read the data directory's free disk space", errorFields(error)),
     });
@@ -65,7 +70,7 @@ export async function openPgliteStorage({ config, clock, logger, metrics, onLost
     const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS, exactCountLimit: EXACT_COUNT_LIMIT });
     // PGlite runs one statement at a time anyway: one batch in flight.
     const coalescing = new CoalescingKeyValueRepository(statements, { reads: { maxInFlight: 1, maxBatch: 256 }, writes: { maxInFlight: 1, maxBatch: 64 } });
-    const repository = guardWrites(coalescing, freeSpace);
+    const repository = guardWrites(countChanges(coalescing, maintenance), freeSpace);
     return { kind: "pglite", repository, listChunks: LIST_CHUNKS, close };
   } catch (error) {
     await close();
