@@ -225,6 +225,32 @@ export function describeRepositoryContract(adapter: string, open: () => Promise<
         });
       }
 
+      it("lists a filter's matches exactly and in order, chunk by chunk, where they are dense, sparse, expired or past the prefix", async () => {
+        // Dense matches first (every other key), then sparse ones (1 in 200), some expired, then keys past the prefix.
+        const written = Array.from({ length: 3_000 }, (_, i) => {
+          const dense = i < 1_000 && i % 2 === 0;
+          const sparse = i >= 1_000 && i % 200 === 0;
+          return `p:${String(i).padStart(4, "0")}${dense || sparse ? ":hit" : ""}${i % 7 === 0 ? ":x" : ""}`;
+        });
+        await repo.putMany(written.map((key) => ({ key, value: "1" })), null, T0);
+        await repo.putMany(["p:0002:hit:late", "p:2200:hit:late"].map((key) => ({ key, value: "2" })), T0 + 5, T0);
+        await repo.putMany(["q:0001:hit", "o:9999:hit"].map((key) => ({ key, value: "3" })), null, T0);
+        for (const [source, regex] of [["p:$:hit$", /^p:.*:hit/], ["$:hit$", /:hit/]] as const) {
+          const expected = [...written, "q:0001:hit", "o:9999:hit"].filter((key) => regex.test(key)).sort();
+          const listed: string[] = [];
+          for (let after: string | null = null; ; ) {
+            const chunk = await repo.list({ pattern: KeyPattern.parse(source), after, through: null }, 100, T0 + 5);
+            listed.push(...chunk.map((entry) => entry.key));
+            if (chunk.length < 100) break;
+            after = chunk[chunk.length - 1].key;
+          }
+          expect(listed, source).to.deep.equal(expected);
+          expect(await keys({ pattern: KeyPattern.parse(source), after: "p:0500", through: "p:2500" }, T0 + 5), source).to.deep.equal(
+            expected.filter((key) => key > "p:0500" && key <= "p:2500"),
+          );
+        }
+      });
+
       it("deletes only the keys a filter matches", async () => {
         expect(await repo.deleteMatching(KeyPattern.parse("wo$d"), T0)).to.equal(3);
         expect(await keys(matching("w$"))).to.deep.equal(["w%d", "w_d", "words", "wxd"]);

@@ -10,5 +10,9 @@ import type { KeyPattern } from "../../../domain/key-pattern";
  * prefix into a range scan of the primary-key index.
  */
 export function toLikePattern(pattern: KeyPattern): string {
-  return pattern.segments.map((segment) => segment.replace(/[\\%_]/g, "\\$&")).join("%");
+  return pattern.segments.map(escapeLiteral).join("%");
+}
+
+function escapeLiteral(segment: string): string {
+  return segment.replace(/[\\%_]/g, "\\$&");
 }

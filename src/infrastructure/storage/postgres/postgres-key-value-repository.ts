@@ -199,7 +199,22 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     }
   }
 
+  /**
+   * Entries in key order. A filter whose literal text is not all at its
+   * start (`$session$`, `user:$:s`) is read by walking the key index in
+   * windows (see listByWindows) while matches are dense: a plan that reads
+   * every match again for each chunk (the trigram index, then a sort) makes
+   * a long listing quadratic. Sparse matches are read through the trigram
+   * index, which finds them without walking the keys in between.
+   */
   async list(range: KeyRange, limit: number, now: number): Promise<StoredEntry[]> {
+    if (range.pattern !== null && range.pattern.segments.slice(1).some((segment) => segment !== "")) {
+      return this.listByWindows(range, range.pattern, limit, now);
+    }
+    return this.listByIndex(range, limit, now);
+  }
+
+  private async listByIndex(range: KeyRange, limit: number, now: number): Promise<StoredEntry[]> {
     const params: unknown[] = [now];
     const where = rangeClause(range, params);
     const { rows } = await this.sql.query<EntryRow>(
@@ -208,6 +223,52 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
       params,
     );
     return rows.map(toEntry);
+  }
+
+  /**
+   * Walks the keys after the cursor in order, a window of rows per
+   * statement, keeping the matches: each key is read once over the whole
+   * listing, so its cost grows linearly, whatever the planner's statistics
+   * say. A window is no bigger than the matches still needed (rows read past
+   * the last match returned would be read again by the next call), which
+   * also bounds one statement's work (PGlite runs one at a time). Once this
+   * call has read at least SPARSE_PROBE_ROWS with fewer than 1 match in
+   * SPARSE_RATIO, the rest is read through the trigram index instead.
+   */
+  private async listByWindows(range: KeyRange, pattern: KeyPattern, limit: number, now: number): Promise<StoredEntry[]> {
+    const prefix = pattern.segments[0];
+    const found: StoredEntry[] = [];
+    let after = range.after;
+    let scanned = 0;
+    while (found.length < limit) {
+      const windowRows = Math.max(limit - found.length, 100);
+      const params: unknown[] = [now, toLikePattern(pattern), windowRows];
+      // The literal prefix as a range start, not as LIKE: a LIKE here could tempt the planner to the trigram index.
+      const bounds = prefix === "" ? ["TRUE"] : [`key >= $${params.push(prefix)}`];
+      if (after !== null) bounds.push(`key > $${params.push(after)}`);
+      if (range.through !== null) bounds.push(`key <= $${params.push(range.through)}`);
+      const { rows } = await this.sql.query<EntryRow & { hit: boolean }>(
+        `SELECT key, hit, CASE WHEN hit THEN value END AS value, version::text AS version, expires_at_ms
+           FROM (SELECT key, value, version, expires_at_ms, key LIKE $2 ESCAPE '\\' AND ${LIVE} AS hit
+                   FROM kv_entries WHERE ${bounds.join(" AND ")} ORDER BY key LIMIT $3) AS w
+          ORDER BY key`,
+        params,
+      );
+      for (const row of rows) {
+        // Keys in order: the first one past the prefix ends the listing.
+        if (!row.key.startsWith(prefix)) return found;
+        if (!row.hit) continue;
+        found.push(toEntry(row));
+        if (found.length === limit) return found;
+      }
+      if (rows.length < windowRows) return found;
+      after = rows[rows.length - 1].key;
+      scanned += rows.length;
+      if (scanned >= SPARSE_PROBE_ROWS && found.length * SPARSE_RATIO < scanned) {
+        return found.concat(await this.listByIndex({ ...range, after }, limit - found.length, now));
+      }
+    }
+    return found;
   }
 
   async keysAt(range: KeyRange, offset: number, now: number): Promise<string[]> {
@@ -282,6 +343,10 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     return ` AND version = ANY($${params.push(versions)}::bigint[])`;
   }
 }
+
+/** Fewer matches than 1 in SPARSE_RATIO rows, once SPARSE_PROBE_ROWS were read: sparse enough for the trigram index. */
+const SPARSE_RATIO = 16;
+const SPARSE_PROBE_ROWS = 1_000;
 
 function rangeClause(range: KeyRange, params: unknown[]): string {
   const clauses = [LIVE];
