@@ -132,7 +132,7 @@ function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metr
         resolve(DeleteValue),
         resolve(DeleteValues),
         resolve(ListValues),
-        { maxBodyBytes: config.maxBodyBytes, maxKeysPerPut: config.maxKeysPerPut },
+        { maxBodyBytes: config.maxBodyBytes, maxKeysPerPut: config.maxKeysPerPut, maxListings: config.maxListings },
       ),
   );
   singleton(OperationsController, (resolve) => new OperationsController(resolve(CheckReadiness), resolve(DescribeKeyspace), metrics, logger));

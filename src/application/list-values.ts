@@ -29,9 +29,9 @@ export interface ChunkPolicy {
   readonly maxBytes: number;
 }
 
-/** Chunks that start at 100 rows and grow up to `maxRows` (the storage's own bound) and 4 MiB. */
+/** Chunks that start at 100 rows and grow up to `maxRows` (the storage's own bound) and 1 MiB. */
 export function chunkPolicy(maxRows: number): ChunkPolicy {
-  return { firstRows: 100, maxRows, maxBytes: 4 * 1024 * 1024 };
+  return { firstRows: 100, maxRows, maxBytes: 1024 * 1024 };
 }
 
 

@@ -20,6 +20,7 @@ export interface AppConfig {
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
   readonly maxConnections: number;
+  readonly maxListings: number;
   readonly sweepIntervalSeconds: number;
   readonly sweepBatchSize: number;
   readonly dbPoolMax: number;
@@ -59,6 +60,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: "LOG_FORMAT", fallback: "json", meaning: "json (one object per line) or pretty (for a terminal)" },
   { name: "MAX_BODY_BYTES", fallback: "1048576", meaning: "request body limit after decompression, 1024..1073741824" },
   { name: "MAX_KEYS_PER_PUT", fallback: "10000", meaning: "most keys one PUT /keys may write" },
+  { name: "MAX_LISTINGS", fallback: "32", meaning: "most GET /keys responses streaming at once; beyond, 503 + Retry-After" },
   { name: "REQUEST_TIMEOUT_MS", fallback: "30000", meaning: "the whole request must arrive within this, else 408" },
   { name: "HEADERS_TIMEOUT_MS", fallback: "10000", meaning: "the request headers must arrive within this, else 408" },
   { name: "MAX_CONNECTIONS", fallback: "1000", meaning: "open connections at most; beyond, new ones are closed at once (keep under ulimit -n)" },
@@ -126,6 +128,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logFormat: oneOf(env, "LOG_FORMAT", LOG_FORMATS, fallbackOf("LOG_FORMAT") as LogFormat),
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024, 1024 * 1024 * 1024),
     maxKeysPerPut: integer(env, "MAX_KEYS_PER_PUT", 1, 1_000_000),
+    maxListings: integer(env, "MAX_LISTINGS", 1, 100_000),
     requestTimeoutMs,
     headersTimeoutMs,
     maxConnections: integer(env, "MAX_CONNECTIONS", 1, 1_000_000),

@@ -26,12 +26,16 @@ export interface KeysLimits {
   readonly maxBodyBytes: number;
   /** Most keys one PUT /keys may write. */
   readonly maxKeysPerPut: number;
+  /** Most GET /keys responses streaming at once; beyond, 503 + Retry-After. */
+  readonly maxListings: number;
 }
 
 /** HTTP adapter for the /keys resource: translates requests to use cases and results to responses. */
 export class KeysController {
   private readonly readBody: JsonBodyReader;
   private readonly maxKeysPerPut: number;
+  private readonly maxListings: number;
+  private listings = 0;
 
   constructor(
     private readonly getValue: GetValue,
@@ -44,6 +48,7 @@ export class KeysController {
   ) {
     this.readBody = createJsonBodyReader(limits.maxBodyBytes);
     this.maxKeysPerPut = limits.maxKeysPerPut;
+    this.maxListings = limits.maxListings;
   }
 
   /** GET and HEAD /keys/{key} */
@@ -120,12 +125,29 @@ export class KeysController {
       ctx.body = Readable.from([]);
       return;
     }
+    this.takeListingSlot(ctx);
     // Read the first chunk before committing to a 200, so that storage
     // failing on the first read still gets a proper problem response.
     const text = jsonObjectText(listing.entries);
     const first = await text.next();
-    ctx.body = Readable.from(prepend(first, text));
+    // One chunk buffered ahead at most: the next is made only when the
+    // socket has taken this one, so a client that stops reading holds one
+    // storage chunk and one text chunk, and no database connection.
+    ctx.body = Readable.from(prepend(first, text), { highWaterMark: 1 });
   };
+
+  /**
+   * A streaming listing holds memory for as long as its client takes to read
+   * it; their number is capped, so clients that stop reading cannot exhaust
+   * memory. The slot is freed when the response ends or its connection closes.
+   */
+  private takeListingSlot(ctx: Context): void {
+    if (this.listings >= this.maxListings) {
+      throw new RequestError("too-many-listings", `${this.maxListings} listings are streaming already; retry after Retry-After seconds`);
+    }
+    this.listings++;
+    ctx.res.once("close", () => this.listings--);
+  }
 
   /** DELETE /keys: every key, or those matching a filter. */
   readonly deleteMany = async (ctx: Context): Promise<void> => {

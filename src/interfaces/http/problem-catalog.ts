@@ -36,6 +36,7 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemType>> = {
   "headers-too-large": { status: 431, title: "Request header fields too large" },
   "internal-error": { status: 500, title: "Internal server error" },
   "storage-unavailable": { status: 503, title: "Storage unavailable" },
+  "too-many-listings": { status: 503, title: "Too many listings in progress" },
   "insufficient-storage": { status: 507, title: "Insufficient storage" },
 };
 

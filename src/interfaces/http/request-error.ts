@@ -13,7 +13,8 @@ export type RequestErrorCode =
   | "bad-request"
   | "request-timeout"
   | "headers-too-large"
-  | "expectation-failed";
+  | "expectation-failed"
+  | "too-many-listings";
 
 export class RequestError extends Error {
   constructor(
