@@ -27,8 +27,10 @@ export class ChildService {
   }
 
   /** Starts the server and waits for its "listening" line (or its exit). */
-  static async start(env: Record<string, string>, timeoutMs = 300_000): Promise<ChildService> {
-    const child = spawn(process.execPath, [MAIN], {
+  static async start(env: Record<string, string>, timeoutMs = 300_000, launcher: readonly string[] = []): Promise<ChildService> {
+    // `launcher`: a command that runs node for us (e.g. unshare into new namespaces).
+    const [file, ...args] = [...launcher, process.execPath, MAIN];
+    const child = spawn(file, args, {
       env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -43,6 +45,11 @@ export class ChildService {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     return service;
+  }
+
+  /** The pid of the process started (the launcher's, when there is one). */
+  get pid(): number {
+    return this.child.pid!;
   }
 
   get port(): number | null {

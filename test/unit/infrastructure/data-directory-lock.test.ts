@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { readFileSync, readlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataDirectoryLock, DataDirectoryLockedError } from "../../../src/infrastructure/storage/pglite/data-directory-lock";
 import { SystemClock } from "../../../src/infrastructure/clock/system-clock";
@@ -31,10 +31,38 @@ describe("DataDirectoryLock", () => {
     await (await DataDirectoryLock.acquire(directory.path, clock)).release();
   });
 
+  /** The identity a lock file records for a process of this PID namespace and boot. */
+  const here = (startTicks: string) => ({
+    pidNamespace: readlinkSync("/proc/self/ns/pid"),
+    bootId: readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(),
+    startTicks,
+  });
+
   it("takes over at once from a dead process on this host (restart after a crash or SIGKILL)", async () => {
-    writeHolder({ pid: 2 ** 22 + 12345, host: hostname(), token: "dead" });
+    writeHolder({ pid: 2 ** 22 + 12345, host: hostname(), token: "dead", identity: here("1") });
     const lock = await DataDirectoryLock.acquire(directory.path, clock);
     expect(JSON.parse(readFileSync(lockFile(), "utf8"))).to.deep.include({ pid: process.pid });
+    await lock.release();
+  });
+
+  it("takes over at once when the holder's pid now runs another process (pid reuse)", async () => {
+    writeHolder({ pid: process.ppid, host: hostname(), token: "earlier", identity: here("1") });
+    await (await DataDirectoryLock.acquire(directory.path, clock)).release();
+  });
+
+  it("counts a holder with our pid in another PID namespace (another container, same hostname) as alive until its renewals stop", async () => {
+    const twin = { pid: process.pid, host: hostname(), token: "twin", identity: { ...here("5"), pidNamespace: "pid:[1]" } };
+    writeHolder(twin, 1_000);
+    const error = await DataDirectoryLock.acquire(directory.path, clock, { staleAfterMs: 5_000 }).then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(DataDirectoryLockedError);
+    writeHolder(twin, 6_000);
+    await (await DataDirectoryLock.acquire(directory.path, clock, { staleAfterMs: 5_000 })).release();
+  });
+
+  it("holds its lease only while renewals succeed: a holder that could not renew stops counting itself as the owner first", async () => {
+    const lock = await DataDirectoryLock.acquire(directory.path, clock, { leaseMs: 50, heartbeatMs: 60_000 });
+    expect(lock.holdsLease()).to.equal(true);
+    await waitFor(() => Promise.resolve(!lock.holdsLease()), 60_000, "the lease to run out without a renewal");
     await lock.release();
   });
 

@@ -5,6 +5,7 @@ import { CoalescingKeyValueRepository } from "../postgres/coalescing-key-value-r
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
 import { runMigrations } from "../postgres/run-migrations";
 import { StorageLostError, type Storage, type StorageContext } from "../storage";
+import { StorageUnavailableError } from "../../../domain/domain-error";
 import { errorFields } from "../../logging/logger";
 import { DataDirectoryLock } from "./data-directory-lock";
 import { FreeSpaceGuard, guardWrites, readFreeBytes } from "./free-space-guard";
@@ -60,6 +61,12 @@ export async function openPgliteStorage({ config, clock, logger, metrics, onLost
     logger.info("embedded database open", { duration_ms: Math.round(performance.now() - started) });
     const { schemaVersion } = await runMigrations(sql, logger);
     sql.watchForStalls(config.dbQueryTimeoutMs);
+    sql.fenceWith(() => {
+      if (lock.holdsLease()) return null;
+      return new StorageUnavailableError("this process could not renew its data directory lock in time; it writes nothing until it has", {
+        reason: "unreachable",
+      });
+    });
     maintenance = new TableMaintenance(sql, logger);
     await maintenance.start();
     guard = await FreeSpaceGuard.start(config.dataDir, config.dataDirMinFreeBytes, {

@@ -26,6 +26,7 @@ export class PgliteWorkerSqlClient implements SqlClient {
   private stallTimeoutMs: number | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
   private onCrash: (error: Error) => void = () => {};
+  private fence: () => Error | null = () => null;
 
   private constructor(private readonly worker: Worker) {
     worker.on("message", (reply: PgliteReply) => this.settle(reply));
@@ -75,6 +76,16 @@ export class PgliteWorkerSqlClient implements SqlClient {
     this.armStallTimer();
   }
 
+  /**
+   * From now on every statement, before it is sent and before its result is
+   * given back, asks `fence` whether this process may still use the files;
+   * an error it returns fails the statement instead (a result computed after
+   * the right was lost is not acknowledged).
+   */
+  fenceWith(fence: () => Error | null): void {
+    this.fence = fence;
+  }
+
   // Each method checks the gate and sends in one synchronous step (no await
   // in between), so nothing slips in between a transaction's check and BEGIN.
   async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
@@ -122,6 +133,8 @@ export class PgliteWorkerSqlClient implements SqlClient {
 
   private send<Row>(command: Command): Promise<SqlResult<Row>> {
     if (this.stopped) return Promise.reject(this.stopped);
+    const fenced = command.kind === "close" ? null : this.fence();
+    if (fenced) return Promise.reject(fenced);
     const id = this.nextId++;
     return new Promise<SqlResult<Row>>((resolve, reject) => {
       const idle = this.pending.size === 0;
@@ -142,7 +155,9 @@ export class PgliteWorkerSqlClient implements SqlClient {
     if (this.pending.size === 0) this.worker.unref();
     // Progress: the next statement gets a full stall timeout of its own.
     this.armStallTimer();
-    if (reply.kind === "result") pending.resolve({ rows: reply.rows, rowCount: reply.rowCount });
+    const fenced = reply.kind === "result" ? this.fence() : null;
+    if (fenced) pending.reject(fenced);
+    else if (reply.kind === "result") pending.resolve({ rows: reply.rows, rowCount: reply.rowCount });
     else pending.reject(classifyStorageError(deserializeError(reply.error), "PGlite") as Error);
   }
 
