@@ -53,6 +53,14 @@ describe("resource limits", () => {
     expect((await t.api.put("/keys", { a: 1, b: 2, c: 3, d: 4, e: 5 })).status).to.equal(201);
   });
 
+  it("counts keys while scanning the body and stops at the first one too many (the rest is never read)", async () => {
+    // Whatever follows the sixth key - here, not even JSON - is not scanned.
+    const body = '{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,' + "#".repeat(3_000);
+    const response = await t.api.put("/keys", body);
+    expect(response.status).to.equal(413);
+    expect(response.json()).to.deep.include({ type: "urn:kv:problem:too-many-keys", detail: "the body holds more than 5 keys; at most 5 per request" });
+  });
+
   it("refuses headers over Node's 16 KiB limit with 431", async () => {
     const response = await fetch(`http://127.0.0.1:${t.service.port}/keys/a`, { headers: { "x-big": "x".repeat(20_000) } });
     expect(response.status).to.equal(431);

@@ -10,7 +10,7 @@ import { MAX_TTL_SECONDS } from "../../domain/expiry";
 import { KeyPattern } from "../../domain/key-pattern";
 import type { StoredEntry, WriteResult } from "../../domain/stored-entry";
 import { createJsonBodyReader, type JsonBodyReader } from "./json-body";
-import { compactJson, JsonSyntaxError, objectMembers } from "./lossless-json";
+import { compactJson, JsonSyntaxError, objectMembers, TooManyMembersError } from "./lossless-json";
 import { etagOf, noneMatchHits, readConditionFrom, rejectConditions, writeConditionFrom } from "./preconditions";
 import { RequestError } from "./request-error";
 import { keyFromPath, parseDigits, parseQuery } from "./request-target";
@@ -95,13 +95,10 @@ export class KeysController {
   readonly putMany = async (ctx: Context): Promise<void> => {
     const ttl = ttlFrom(parseQuery(ctx.querystring, ["expire_in"]));
     rejectConditions(header(ctx, "If-Match"), header(ctx, "If-None-Match"), "PUT /keys (use PUT /keys/{key})");
-    const members = parseJson(await this.readBody(ctx), objectMembers);
+    // One request is one transaction: bound its size, whatever MAX_BODY_BYTES allows (counted while scanning, which stops at the first key too many).
+    const members = parseJson(await this.readBody(ctx), (text) => objectMembers(text, this.maxKeysPerPut));
     if (members === null) throw new RequestError("invalid-body", 'the body must be a JSON object such as {"key": <any JSON value>}');
     if (members.length === 0) throw new RequestError("invalid-body", "the body must hold at least one key");
-    // One request is one transaction: bound its size, whatever MAX_BODY_BYTES allows.
-    if (members.length > this.maxKeysPerPut) {
-      throw new RequestError("too-many-keys", `the body holds ${members.length} keys; at most ${this.maxKeysPerPut} per request`);
-    }
     const results = await this.putValues.execute(
       members.map((member) => ({ key: member.name, value: member.value })),
       ttl,
@@ -177,6 +174,9 @@ function parseJson<T>(text: string, parse: (text: string) => T): T {
     return parse(text);
   } catch (error) {
     if (error instanceof JsonSyntaxError) throw new RequestError("invalid-json", `the body is not valid JSON: ${error.message}`);
+    if (error instanceof TooManyMembersError) {
+      throw new RequestError("too-many-keys", `the body holds more than ${error.maxMembers} keys; at most ${error.maxMembers} per request`);
+    }
     throw error;
   }
 }

@@ -31,11 +31,21 @@ export function compactJson(text: string): string {
   return compact(text, start, end);
 }
 
+/** An object with more members than the caller accepts; scanning stopped at the first one too many. */
+export class TooManyMembersError extends Error {
+  constructor(readonly maxMembers: number) {
+    super(`the object has more than ${maxMembers} members`);
+    this.name = "TooManyMembersError";
+  }
+}
+
 /**
  * Splits a JSON text whose top-level value is an object into its members.
- * Returns null when the text is valid JSON but not an object.
+ * Returns null when the text is valid JSON but not an object. Throws
+ * TooManyMembersError as soon as a member beyond `maxMembers` starts, so a
+ * huge body of tiny members costs no more than the members accepted.
  */
-export function objectMembers(text: string): JsonMember[] | null {
+export function objectMembers(text: string, maxMembers = Infinity): JsonMember[] | null {
   let i = skipWhitespace(text, 0);
   if (text.charCodeAt(i) !== OPEN_BRACE) {
     compactJson(text); // throws if the text is not JSON at all
@@ -49,6 +59,7 @@ export function objectMembers(text: string): JsonMember[] | null {
   }
   for (;;) {
     const nameStart = i;
+    if (members.length === maxMembers) throw new TooManyMembersError(maxMembers);
     if (text.charCodeAt(i) !== QUOTE) throw new JsonSyntaxError("expected a member name", i);
     i = scanString(text, i);
     const name = JSON.parse(text.slice(nameStart, i)) as string;
