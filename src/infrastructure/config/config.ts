@@ -131,8 +131,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logFormat: oneOf(env, "LOG_FORMAT", LOG_FORMATS, fallbackOf("LOG_FORMAT") as LogFormat),
     // At most 64 MiB: a body is scanned as one string (V8's longest is about
     // 512 MiB; the old 1 GiB limit failed with ERR_STRING_TOO_LONG), a value
-    // crosses into PGlite's WASM heap in several copies, and a scan runs at
-    // roughly 100-150 MB/s on the event loop.
+    // crosses into PGlite's WASM heap in several copies, and a 64 MiB body
+    // already holds the event loop for about 0.65 s (bench/body-stall.ts).
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024, MAX_BODY_LIMIT),
     maxKeysPerPut: integer(env, "MAX_KEYS_PER_PUT", 1, 1_000_000),
     maxListings: integer(env, "MAX_LISTINGS", 1, 100_000),

@@ -10,7 +10,7 @@ import { MAX_TTL_SECONDS } from "../../domain/expiry";
 import { KeyPattern } from "../../domain/key-pattern";
 import type { StoredEntry, WriteResult } from "../../domain/stored-entry";
 import { createJsonBodyReader, type JsonBodyReader } from "./json-body";
-import { compactJson, JsonSyntaxError, objectMembers, TooManyMembersError } from "./lossless-json";
+import { compactJson, JsonSyntaxError, objectMembersInSlices, TooManyMembersError } from "./lossless-json";
 import { etagOf, noneMatchHits, readConditionFrom, rejectConditions, writeConditionFrom } from "./preconditions";
 import { RequestError } from "./request-error";
 import { keyFromPath, parseDigits, parseQuery } from "./request-target";
@@ -19,6 +19,8 @@ const KEY_PREFIX = "/keys/";
 /** Response header with the absolute expiry of a key that has one (ISO-8601 UTC, milliseconds). */
 export const EXPIRES_AT_HEADER = "Expires-At";
 const STREAM_CHUNK_CHARS = 64 * 1024;
+/** PUT /keys scans its body in slices of about this long, letting other requests run between them. */
+const PARSE_SLICE_MS = 10;
 
 /** Request limits of the /keys resource. */
 export interface KeysLimits {
@@ -96,7 +98,7 @@ export class KeysController {
     const ttl = ttlFrom(parseQuery(ctx.querystring, ["expire_in"]));
     rejectConditions(header(ctx, "If-Match"), header(ctx, "If-None-Match"), "PUT /keys (use PUT /keys/{key})");
     // One request is one transaction: bound its size, whatever MAX_BODY_BYTES allows (counted while scanning, which stops at the first key too many).
-    const members = parseJson(await this.readBody(ctx), (text) => objectMembers(text, this.maxKeysPerPut));
+    const members = await parseJsonAsync(await this.readBody(ctx), (text) => objectMembersInSlices(text, this.maxKeysPerPut, PARSE_SLICE_MS));
     if (members === null) throw new RequestError("invalid-body", 'the body must be a JSON object such as {"key": <any JSON value>}');
     if (members.length === 0) throw new RequestError("invalid-body", "the body must hold at least one key");
     const results = await this.putValues.execute(
@@ -173,12 +175,25 @@ function parseJson<T>(text: string, parse: (text: string) => T): T {
   try {
     return parse(text);
   } catch (error) {
-    if (error instanceof JsonSyntaxError) throw new RequestError("invalid-json", `the body is not valid JSON: ${error.message}`);
-    if (error instanceof TooManyMembersError) {
-      throw new RequestError("too-many-keys", `the body holds more than ${error.maxMembers} keys; at most ${error.maxMembers} per request`);
-    }
-    throw error;
+    throw jsonError(error);
   }
+}
+
+async function parseJsonAsync<T>(text: string, parse: (text: string) => Promise<T>): Promise<T> {
+  try {
+    return await parse(text);
+  } catch (error) {
+    throw jsonError(error);
+  }
+}
+
+/** A scanner's error as the client's problem; anything else unchanged. */
+function jsonError(error: unknown): unknown {
+  if (error instanceof JsonSyntaxError) return new RequestError("invalid-json", `the body is not valid JSON: ${error.message}`);
+  if (error instanceof TooManyMembersError) {
+    return new RequestError("too-many-keys", `the body holds more than ${error.maxMembers} keys; at most ${error.maxMembers} per request`);
+  }
+  return error;
 }
 
 /** ETag (unless `validator` is false) and Expires-At of a stored version. */

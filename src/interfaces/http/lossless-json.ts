@@ -46,6 +46,29 @@ export class TooManyMembersError extends Error {
  * huge body of tiny members costs no more than the members accepted.
  */
 export function objectMembers(text: string, maxMembers = Infinity): JsonMember[] | null {
+  const scan = scanMembers(text, maxMembers);
+  for (let step = scan.next(); ; step = scan.next()) if (step.done) return step.value;
+}
+
+/**
+ * objectMembers in slices of about `sliceMs` of scanning, giving the event
+ * loop a turn between them (between members: one member's value is scanned
+ * in one go), so a body of many members does not hold up other requests.
+ */
+export async function objectMembersInSlices(text: string, maxMembers: number, sliceMs: number): Promise<JsonMember[] | null> {
+  const scan = scanMembers(text, maxMembers);
+  let sliceStart = performance.now();
+  for (let step = scan.next(); ; step = scan.next()) {
+    if (step.done) return step.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+}
+
+/** The scan behind objectMembers: yields after each member, returns the members (or null). */
+function* scanMembers(text: string, maxMembers: number): Generator<void, JsonMember[] | null> {
   let i = skipWhitespace(text, 0);
   if (text.charCodeAt(i) !== OPEN_BRACE) {
     compactJson(text); // throws if the text is not JSON at all
@@ -67,6 +90,7 @@ export function objectMembers(text: string, maxMembers = Infinity): JsonMember[]
     const valueStart = skipWhitespace(text, i);
     i = scanValue(text, valueStart);
     members.push({ name, value: compact(text, valueStart, i) });
+    yield;
     i = skipWhitespace(text, i);
     const c = text.charCodeAt(i);
     if (c === CLOSE_BRACE) {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { compactJson, JsonSyntaxError, objectMembers } from "../../../src/interfaces/http/lossless-json";
+import { compactJson, JsonSyntaxError, objectMembers, objectMembersInSlices, TooManyMembersError } from "../../../src/interfaces/http/lossless-json";
 
 describe("lossless JSON scanner", () => {
   it("returns each value's text exactly as written, minus insignificant whitespace", () => {
@@ -66,6 +66,36 @@ describe("lossless JSON scanner", () => {
       for (const input of ['{"a":1', '{"a":}', '{"a":1}x', '{"a":1}}', "{1:2}", "[1"]) {
         expect(() => objectMembers(input), input).to.throw(JsonSyntaxError);
       }
+    });
+
+    it("stops at the first member beyond the maximum, before reading further", () => {
+      expect(() => objectMembers('{"a":1,"b":2,"c":', 2)).to.throw(TooManyMembersError, "more than 2 members");
+      expect(objectMembers('{"a":1,"b":2}', 2)).to.have.length(2);
+    });
+  });
+
+  describe("objectMembersInSlices", () => {
+    const body = `{${Array.from({ length: 5_000 }, (_, i) => `"k${i}":[${i},"${"x".repeat(i % 50)}"]`).join(",")}}`;
+
+    it("finds the same members as objectMembers, and the same errors", async () => {
+      expect(await objectMembersInSlices(body, Infinity, 1)).to.deep.equal(objectMembers(body));
+      expect(await objectMembersInSlices("[1]", Infinity, 1)).to.equal(null);
+      const malformed = await objectMembersInSlices('{"a":1,}', Infinity, 1).then(() => null, (e: unknown) => e);
+      expect(malformed).to.be.instanceOf(JsonSyntaxError);
+      const tooMany = await objectMembersInSlices(body, 10, 1).then(() => null, (e: unknown) => e);
+      expect(tooMany).to.be.instanceOf(TooManyMembersError);
+    });
+
+    it("gives the event loop a turn between slices", async () => {
+      let otherWorkRan = false;
+      setImmediate(() => (otherWorkRan = true));
+      // A slice of 0 ms ends after every member.
+      await objectMembersInSlices(body, Infinity, 0);
+      expect(otherWorkRan).to.equal(true);
+      otherWorkRan = false;
+      setImmediate(() => (otherWorkRan = true));
+      expect(objectMembers(body)).to.have.length(5_000);
+      expect(otherWorkRan, "the synchronous scan gives no turn").to.equal(false);
     });
   });
 });
