@@ -245,6 +245,19 @@ export function describeRepositoryContract(adapter: string, open: () => Promise<
             after = chunk[chunk.length - 1].key;
           }
           expect(listed, source).to.deep.equal(expected);
+          // Where pages end: the keys at an offset and the one after it, from the start and from a cursor.
+          for (const offset of [0, 99, 150, 400, expected.length - 1, expected.length]) {
+            const at = await repo.keysAt({ pattern: KeyPattern.parse(source), after: null, through: null }, offset, T0 + 5);
+            expect(at, `${source} keysAt ${offset}`).to.deep.equal(expected.slice(offset, offset + 2));
+          }
+          const cursor = expected[200];
+          const fromCursor = await repo.keysAt({ pattern: KeyPattern.parse(source), after: cursor, through: null }, 300, T0 + 5);
+          expect(fromCursor, `${source} keysAt 300 after ${cursor}`).to.deep.equal(expected.filter((key) => key > cursor).slice(300, 302));
+          // Into the sparse part, where the walk hands over to the index.
+          for (const offset of [0, 3, 8]) {
+            const sparse = await repo.keysAt({ pattern: KeyPattern.parse(source), after: "p:0999", through: null }, offset, T0 + 5);
+            expect(sparse, `${source} keysAt ${offset} after p:0999`).to.deep.equal(expected.filter((key) => key > "p:0999").slice(offset, offset + 2));
+          }
           expect(await keys({ pattern: KeyPattern.parse(source), after: "p:0500", through: "p:2500" }, T0 + 5), source).to.deep.equal(
             expected.filter((key) => key > "p:0500" && key <= "p:2500"),
           );

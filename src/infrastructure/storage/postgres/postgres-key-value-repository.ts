@@ -202,16 +202,31 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
   /**
    * Entries in key order. A filter whose literal text is not all at its
    * start (`$session$`, `user:$:s`) is read by walking the key index in
-   * windows (see listByWindows) while matches are dense: a plan that reads
+   * windows (see matchesByWindows) while matches are dense: a plan that reads
    * every match again for each chunk (the trigram index, then a sort) makes
    * a long listing quadratic. Sparse matches are read through the trigram
    * index, which finds them without walking the keys in between.
    */
   async list(range: KeyRange, limit: number, now: number): Promise<StoredEntry[]> {
-    if (range.pattern !== null && range.pattern.segments.slice(1).some((segment) => segment !== "")) {
-      return this.listByWindows(range, range.pattern, limit, now);
+    if (!walksWindows(range.pattern)) return this.listByIndex(range, limit, now);
+    const { found, sparseAfter } = await this.matchesByWindows(range, range.pattern, limit, now, true);
+    if (sparseAfter === null) return found;
+    return found.concat(await this.listByIndex({ ...range, after: sparseAfter }, limit - found.length, now));
+  }
+
+  /** The same choice as list() makes, for finding where a page ends. */
+  async keysAt(range: KeyRange, offset: number, now: number): Promise<string[]> {
+    if (!walksWindows(range.pattern)) return this.keysByIndex(range, offset, now);
+    const { found, sparseAfter } = await this.matchesByWindows(range, range.pattern, offset + 2, now, false);
+    const keys = found.map((entry) => entry.key);
+    if (sparseAfter !== null) {
+      // The rest of the range, read through the index, continues the sequence at position keys.length.
+      const start = keys.length;
+      const skip = Math.max(0, offset - start);
+      const rest = await this.keysByIndex({ ...range, after: sparseAfter }, skip, now);
+      rest.forEach((key, i) => (keys[start + skip + i] = key));
     }
-    return this.listByIndex(range, limit, now);
+    return keys.slice(offset, offset + 2).filter((key) => key !== undefined);
   }
 
   private async listByIndex(range: KeyRange, limit: number, now: number): Promise<StoredEntry[]> {
@@ -225,53 +240,7 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     return rows.map(toEntry);
   }
 
-  /**
-   * Walks the keys after the cursor in order, a window of rows per
-   * statement, keeping the matches: each key is read once over the whole
-   * listing, so its cost grows linearly, whatever the planner's statistics
-   * say. A window is no bigger than the matches still needed (rows read past
-   * the last match returned would be read again by the next call), which
-   * also bounds one statement's work (PGlite runs one at a time). Once this
-   * call has read at least SPARSE_PROBE_ROWS with fewer than 1 match in
-   * SPARSE_RATIO, the rest is read through the trigram index instead.
-   */
-  private async listByWindows(range: KeyRange, pattern: KeyPattern, limit: number, now: number): Promise<StoredEntry[]> {
-    const prefix = pattern.segments[0];
-    const found: StoredEntry[] = [];
-    let after = range.after;
-    let scanned = 0;
-    while (found.length < limit) {
-      const windowRows = Math.max(limit - found.length, 100);
-      const params: unknown[] = [now, toLikePattern(pattern), windowRows];
-      // The literal prefix as a range start, not as LIKE: a LIKE here could tempt the planner to the trigram index.
-      const bounds = prefix === "" ? ["TRUE"] : [`key >= $${params.push(prefix)}`];
-      if (after !== null) bounds.push(`key > $${params.push(after)}`);
-      if (range.through !== null) bounds.push(`key <= $${params.push(range.through)}`);
-      const { rows } = await this.sql.query<EntryRow & { hit: boolean }>(
-        `SELECT key, hit, CASE WHEN hit THEN value END AS value, version::text AS version, expires_at_ms
-           FROM (SELECT key, value, version, expires_at_ms, key LIKE $2 ESCAPE '\\' AND ${LIVE} AS hit
-                   FROM kv_entries WHERE ${bounds.join(" AND ")} ORDER BY key LIMIT $3) AS w
-          ORDER BY key`,
-        params,
-      );
-      for (const row of rows) {
-        // Keys in order: the first one past the prefix ends the listing.
-        if (!row.key.startsWith(prefix)) return found;
-        if (!row.hit) continue;
-        found.push(toEntry(row));
-        if (found.length === limit) return found;
-      }
-      if (rows.length < windowRows) return found;
-      after = rows[rows.length - 1].key;
-      scanned += rows.length;
-      if (scanned >= SPARSE_PROBE_ROWS && found.length * SPARSE_RATIO < scanned) {
-        return found.concat(await this.listByIndex({ ...range, after }, limit - found.length, now));
-      }
-    }
-    return found;
-  }
-
-  async keysAt(range: KeyRange, offset: number, now: number): Promise<string[]> {
+  private async keysByIndex(range: KeyRange, offset: number, now: number): Promise<string[]> {
     const params: unknown[] = [now];
     const where = rangeClause(range, params);
     const { rows } = await this.sql.query<{ key: string }>(
@@ -279,6 +248,58 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
       params,
     );
     return rows.map((row) => row.key);
+  }
+
+  /**
+   * The first `count` matches after the cursor, found by walking the keys in
+   * order, a window of rows per statement: each key is read once over a
+   * whole listing, so its cost grows linearly, whatever the planner's
+   * statistics say. A window is no bigger than the matches still needed
+   * (rows read past the last match returned would be read again by the next
+   * call), which also bounds one statement's work (PGlite runs one at a
+   * time). Once SPARSE_PROBE_ROWS were read with fewer than 1 match in
+   * SPARSE_RATIO, it stops and says where (`sparseAfter`): the caller reads
+   * the rest through the trigram index. Values only when `withValues`.
+   */
+  private async matchesByWindows(
+    range: KeyRange,
+    pattern: KeyPattern,
+    count: number,
+    now: number,
+    withValues: boolean,
+  ): Promise<{ found: StoredEntry[]; sparseAfter: string | null }> {
+    const prefix = pattern.segments[0];
+    const found: StoredEntry[] = [];
+    const done = { found, sparseAfter: null };
+    let after = range.after;
+    let scanned = 0;
+    while (found.length < count) {
+      const windowRows = Math.max(count - found.length, 100);
+      const params: unknown[] = [now, toLikePattern(pattern), windowRows, withValues];
+      // The literal prefix as a range start, not as LIKE: a LIKE here could tempt the planner to the trigram index.
+      const bounds = prefix === "" ? ["TRUE"] : [`key >= $${params.push(prefix)}`];
+      if (after !== null) bounds.push(`key > $${params.push(after)}`);
+      if (range.through !== null) bounds.push(`key <= $${params.push(range.through)}`);
+      const { rows } = await this.sql.query<EntryRow & { hit: boolean }>(
+        `SELECT key, hit, CASE WHEN hit AND $4 THEN value END AS value, version::text AS version, expires_at_ms
+           FROM (SELECT key, value, version, expires_at_ms, key LIKE $2 ESCAPE '\\' AND ${LIVE} AS hit
+                   FROM kv_entries WHERE ${bounds.join(" AND ")} ORDER BY key LIMIT $3) AS w
+          ORDER BY key`,
+        params,
+      );
+      for (const row of rows) {
+        // Keys in order: the first one past the prefix ends the range.
+        if (!row.key.startsWith(prefix)) return done;
+        if (!row.hit) continue;
+        found.push(toEntry(row));
+        if (found.length === count) return done;
+      }
+      if (rows.length < windowRows) return done;
+      after = rows[rows.length - 1].key;
+      scanned += rows.length;
+      if (scanned >= SPARSE_PROBE_ROWS && found.length * SPARSE_RATIO < scanned) return { found, sparseAfter: after };
+    }
+    return done;
   }
 
   async purgeExpired(now: number, limit: number): Promise<number> {
@@ -342,6 +363,11 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     if (versions.length === 0) return null;
     return ` AND version = ANY($${params.push(versions)}::bigint[])`;
   }
+}
+
+/** Whether a filter has literal text after its first wildcard, which the key index alone cannot serve. */
+function walksWindows(pattern: KeyPattern | null): pattern is KeyPattern {
+  return pattern !== null && pattern.segments.slice(1).some((segment) => segment !== "");
 }
 
 /** Fewer matches than 1 in SPARSE_RATIO rows, once SPARSE_PROBE_ROWS were read: sparse enough for the trigram index. */
