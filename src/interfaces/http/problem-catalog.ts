@@ -6,6 +6,8 @@ export type ProblemCode = DomainErrorCode | RequestErrorCode | "internal-error";
 export interface ProblemType {
   readonly status: number;
   readonly title: string;
+  /** A passing condition: the answer carries Retry-After. */
+  readonly retryAfter?: true;
 }
 
 /**
@@ -35,8 +37,8 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemType>> = {
   "expectation-failed": { status: 417, title: "Expectation failed" },
   "headers-too-large": { status: 431, title: "Request header fields too large" },
   "internal-error": { status: 500, title: "Internal server error" },
-  "storage-unavailable": { status: 503, title: "Storage unavailable" },
-  "too-many-listings": { status: 503, title: "Too many listings in progress" },
+  "storage-unavailable": { status: 503, title: "Storage unavailable", retryAfter: true },
+  "too-many-listings": { status: 503, title: "Too many listings in progress", retryAfter: true },
   "insufficient-storage": { status: 507, title: "Insufficient storage" },
 };
 

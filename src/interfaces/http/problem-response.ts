@@ -33,7 +33,7 @@ export function sendProblem(ctx: Context, code: ProblemCode, detail: string): vo
   ctx.status = body.status;
   ctx.body = JSON.stringify(body);
   ctx.type = "application/problem+json";
-  if (code === "storage-unavailable" || code === "too-many-listings") ctx.set("Retry-After", String(RETRY_AFTER_SECONDS));
+  if (PROBLEMS[code].retryAfter) ctx.set("Retry-After", String(RETRY_AFTER_SECONDS));
 }
 
 /** An error raised by a library with an HTTP status (the http-errors convention: `status`, `expose`). */

@@ -92,7 +92,7 @@ export class DataDirectoryLock {
     const staleAfterMs = options.staleAfterMs ?? 10_000;
     await mkdir(directory, { recursive: true });
     const path = join(directory, LOCK_FILE);
-    const identity = identityOf(process.pid);
+    const identity = ownIdentity();
     const me: Holder = { pid: process.pid, host: hostname(), token: randomUUID(), ...(identity === null ? {} : { identity }) };
     for (let attempt = 0; attempt < 50; attempt++) {
       heldHere.add(me.token);
@@ -218,7 +218,7 @@ async function readHolder(path: string): Promise<Holder | "gone" | "unreadable">
  */
 async function isAbandoned(path: string, holder: Holder | "unreadable", staleAfterMs: number, clock: Clock): Promise<boolean> {
   if (holder !== "unreadable" && checkableHere(holder)) {
-    if (holder.pid === process.pid && identityOf(process.pid)?.startTicks === holder.identity?.startTicks) return !heldHere.has(holder.token);
+    if (holder.pid === process.pid && ownIdentity()?.startTicks === holder.identity?.startTicks) return !heldHere.has(holder.token);
     if (!runsHere(holder)) return true;
   }
   return (await ageMs(path, clock)) > staleAfterMs;
@@ -226,7 +226,7 @@ async function isAbandoned(path: string, holder: Holder | "unreadable", staleAft
 
 /** Whether the holder's pid means the same here: same host, PID namespace and boot. */
 function checkableHere(holder: Holder): boolean {
-  const mine = identityOf(process.pid);
+  const mine = ownIdentity();
   return (
     holder.host === hostname() &&
     holder.identity !== undefined &&
@@ -250,6 +250,14 @@ async function killFrozen(pid: number): Promise<void> {
     throw error;
   }
   for (let waited = 0; waited < 10_000 && isRunning(pid); waited += 20) await sleep(20);
+}
+
+let own: ProcessIdentity | null | undefined;
+
+/** This process's identity: it never changes, so /proc is read once. */
+function ownIdentity(): ProcessIdentity | null {
+  if (own === undefined) own = identityOf(process.pid);
+  return own;
 }
 
 /** The identity of a process as Linux's /proc tells it; null where /proc is not (or the process is gone). */

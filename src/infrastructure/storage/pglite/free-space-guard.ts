@@ -1,6 +1,7 @@
 import { statfs } from "node:fs/promises";
 import { InsufficientStorageError } from "../../../domain/domain-error";
 import type { KeyValueRepository } from "../../../domain/key-value-repository";
+import { decorateRepository } from "../decorate-repository";
 
 /** Free bytes of the file system holding a directory (what an unprivileged process may use). */
 export type FreeSpaceReader = (directory: string) => Promise<number>;
@@ -78,8 +79,7 @@ export class FreeSpaceGuard {
 
 /** The repository with writes refused while the guard says the disk is (nearly) full. */
 export function guardWrites(inner: KeyValueRepository, guard: FreeSpaceGuard): KeyValueRepository {
-  return {
-    get: (...args) => inner.get(...args),
+  return decorateRepository(inner, {
     putMany: async (...args) => {
       guard.checkRoomForWrite();
       return inner.putMany(...args);
@@ -88,14 +88,7 @@ export function guardWrites(inner: KeyValueRepository, guard: FreeSpaceGuard): K
       guard.checkRoomForWrite();
       return inner.putIf(...args);
     },
-    deleteIf: (...args) => inner.deleteIf(...args),
-    deleteMatching: (...args) => inner.deleteMatching(...args),
-    list: (...args) => inner.list(...args),
-    keysAt: (...args) => inner.keysAt(...args),
-    purgeExpired: (...args) => inner.purgeExpired(...args),
-    statistics: (...args) => inner.statistics(...args),
-    checkReady: () => inner.checkReady(),
-  };
+  });
 }
 
 function mebibytes(bytes: number): string {

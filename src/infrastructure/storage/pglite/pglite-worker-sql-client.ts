@@ -23,8 +23,9 @@ export class PgliteWorkerSqlClient implements SqlClient {
   private nextId = 1;
   private exclusive: Promise<void> | null = null;
   private stopped: Error | null = null;
-  private stallTimeoutMs: number | null = null;
-  private stallTimer: NodeJS.Timeout | null = null;
+  /** When the engine last answered, or was given work while idle (monotonic ms). */
+  private lastProgress = performance.now();
+  private stallCheck: NodeJS.Timeout | null = null;
   private onCrash: (error: Error) => void = () => {};
   private fence: () => Error | null = () => null;
 
@@ -72,8 +73,13 @@ export class PgliteWorkerSqlClient implements SqlClient {
    * index builds may legitimately take long.
    */
   watchForStalls(timeoutMs: number): void {
-    this.stallTimeoutMs = timeoutMs;
-    this.armStallTimer();
+    // One periodic check, not a timer per statement: a stall is noticed within a quarter of the timeout after it.
+    this.stallCheck = setInterval(() => {
+      if (this.pending.size === 0 || performance.now() - this.lastProgress <= timeoutMs) return;
+      this.stop(new Error(`the embedded database answered nothing for ${timeoutMs} ms`));
+      void this.worker.terminate();
+    }, Math.max(50, timeoutMs / 4));
+    this.stallCheck.unref();
   }
 
   /**
@@ -128,6 +134,7 @@ export class PgliteWorkerSqlClient implements SqlClient {
     while (this.exclusive) await this.exclusive;
     await this.send({ kind: "close" });
     this.stopped = new StorageUnavailableError("the embedded database is closed");
+    if (this.stallCheck) clearInterval(this.stallCheck);
     await this.worker.terminate();
   }
 
@@ -141,7 +148,7 @@ export class PgliteWorkerSqlClient implements SqlClient {
       this.pending.set(id, { resolve: resolve as Pending["resolve"], reject });
       if (idle) {
         this.worker.ref();
-        this.armStallTimer();
+        this.lastProgress = performance.now();
       }
       this.worker.postMessage({ id, ...command } satisfies PgliteRequest);
     });
@@ -154,28 +161,16 @@ export class PgliteWorkerSqlClient implements SqlClient {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker.unref();
     // Progress: the next statement gets a full stall timeout of its own.
-    this.armStallTimer();
+    this.lastProgress = performance.now();
     const fenced = reply.kind === "result" ? this.fence() : null;
     if (fenced) pending.reject(fenced);
     else if (reply.kind === "result") pending.resolve({ rows: reply.rows, rowCount: reply.rowCount });
     else pending.reject(classifyStorageError(deserializeError(reply.error), "PGlite") as Error);
   }
 
-  private armStallTimer(): void {
-    if (this.stallTimer) clearTimeout(this.stallTimer);
-    this.stallTimer = null;
-    const timeoutMs = this.stallTimeoutMs;
-    if (timeoutMs === null || this.pending.size === 0 || this.stopped) return;
-    this.stallTimer = setTimeout(() => {
-      this.stop(new Error(`the embedded database answered nothing for ${timeoutMs} ms`));
-      void this.worker.terminate();
-    }, timeoutMs);
-    this.stallTimer.unref();
-  }
-
   private stop(cause: Error): void {
     if (this.stopped) return;
-    if (this.stallTimer) clearTimeout(this.stallTimer);
+    if (this.stallCheck) clearInterval(this.stallCheck);
     this.stopped = new StorageUnavailableError("the embedded database stopped", { cause });
     for (const pending of this.pending.values()) pending.reject(this.stopped);
     this.pending.clear();

@@ -1,4 +1,5 @@
 import type { KeyValueRepository } from "../../../domain/key-value-repository";
+import { decorateRepository } from "../decorate-repository";
 import { errorFields, type Logger } from "../../logging/logger";
 import type { SqlClient } from "../postgres/sql-client";
 
@@ -82,16 +83,11 @@ export function countChanges(inner: KeyValueRepository, maintenance: TableMainte
     maintenance.noteChanges(rows(value));
     return value;
   };
-  return {
-    get: (...args) => inner.get(...args),
+  return decorateRepository(inner, {
     putMany: (...args) => counted(inner.putMany(...args), (results) => results.length),
     putIf: (...args) => counted(inner.putIf(...args), (result) => (result === null ? 0 : 1)),
     deleteIf: (...args) => counted(inner.deleteIf(...args), (deleted) => (deleted ? 1 : 0)),
     deleteMatching: (...args) => counted(inner.deleteMatching(...args), (deleted) => deleted),
-    list: (...args) => inner.list(...args),
-    keysAt: (...args) => inner.keysAt(...args),
     purgeExpired: (...args) => counted(inner.purgeExpired(...args), (purged) => purged),
-    statistics: (...args) => inner.statistics(...args),
-    checkReady: () => inner.checkReady(),
-  };
+  });
 }
