@@ -72,3 +72,28 @@ describe("resource limits", () => {
     expect((await t.api.put("/keys/a", `"${"x".repeat(5000)}"`)).status).to.equal(413);
   });
 });
+
+describe("bodies of several megabytes", () => {
+  const t = useTestService(() => Promise.resolve({ MAX_BODY_BYTES: String(4 * 1024 * 1024) }), { emptyBeforeEach: true });
+
+  it("decodes a body slice by slice without breaking characters that straddle a slice", async () => {
+    // 3- and 4-byte characters at every offset: some cross each 1 MiB boundary of the decoder.
+    const value = JSON.stringify("€😀a".repeat(400_000));
+    expect(Buffer.byteLength(value)).to.be.above(3 * 1024 * 1024);
+    expect((await t.api.put("/keys/big", value)).status).to.equal(201);
+    expect((await t.api.get("/keys/big")).text).to.equal(value);
+  });
+
+  it("refuses invalid UTF-8 anywhere in a big body, also in its last slice, storing nothing", async () => {
+    for (const at of [10, 2 * 1024 * 1024 + 1, 3 * 1024 * 1024 - 3]) {
+      const bytes = Buffer.from(JSON.stringify("x".repeat(3 * 1024 * 1024)));
+      bytes[at] = 0xff;
+      const response = await fetch(`http://127.0.0.1:${t.service.port}/keys/big`, { method: "PUT", headers: { "content-type": "application/json" }, body: bytes });
+      expect(response.status, `byte ${at}`).to.equal(400);
+      expect(await response.json()).to.deep.include({ type: "urn:kv:problem:invalid-json", detail: "the request body is not valid UTF-8" });
+    }
+    const cut = Buffer.from(JSON.stringify("x".repeat(3 * 1024 * 1024)).slice(0, -1) + "€").subarray(0, -1);
+    expect((await fetch(`http://127.0.0.1:${t.service.port}/keys/big`, { method: "PUT", headers: { "content-type": "application/json" }, body: cut })).status).to.equal(400);
+    expect((await t.api.get("/keys/big")).status).to.equal(404);
+  });
+});

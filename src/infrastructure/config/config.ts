@@ -58,7 +58,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: "DATA_DIR_MIN_FREE_MB", fallback: "64", meaning: "PGlite: writes get 507 while DATA_DIR's disk has less free space (0 = no reserve)" },
   { name: "LOG_LEVEL", fallback: "info", meaning: "error, warn, info, debug or silent" },
   { name: "LOG_FORMAT", fallback: "json", meaning: "json (one object per line) or pretty (for a terminal)" },
-  { name: "MAX_BODY_BYTES", fallback: "1048576", meaning: "request body limit after decompression, 1024..67108864" },
+  { name: "MAX_BODY_BYTES", fallback: "1048576", meaning: "request body limit after decompression, 1024..33554432" },
   { name: "MAX_KEYS_PER_PUT", fallback: "10000", meaning: "most keys one PUT /keys may write" },
   { name: "MAX_LISTINGS", fallback: "32", meaning: "most GET /keys responses streaming at once; beyond, 503 + Retry-After" },
   { name: "REQUEST_TIMEOUT_MS", fallback: "30000", meaning: "the whole request must arrive within this, else 408" },
@@ -91,8 +91,8 @@ function fallbackOf(name: string): string {
   return variable.fallback;
 }
 
-/** The largest MAX_BODY_BYTES accepted: 64 MiB. */
-export const MAX_BODY_LIMIT = 64 * 1024 * 1024;
+/** The largest MAX_BODY_BYTES accepted: 32 MiB. */
+export const MAX_BODY_LIMIT = 32 * 1024 * 1024;
 
 const STORAGE_KINDS: readonly StorageKind[] = ["postgres", "pglite", "memory"];
 const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug", "silent"];
@@ -129,10 +129,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     dataDirMinFreeBytes: integer(env, "DATA_DIR_MIN_FREE_MB", 0, 1_048_576) * 1024 * 1024,
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, fallbackOf("LOG_LEVEL") as LogLevel),
     logFormat: oneOf(env, "LOG_FORMAT", LOG_FORMATS, fallbackOf("LOG_FORMAT") as LogFormat),
-    // At most 64 MiB: a body is scanned as one string (V8's longest is about
-    // 512 MiB; the old 1 GiB limit failed with ERR_STRING_TOO_LONG), a value
-    // crosses into PGlite's WASM heap in several copies, and a 64 MiB body
-    // already holds the event loop for about 0.65 s (bench/body-stall.ts).
+    // At most 32 MiB: a body is collected into one buffer and decoded into
+    // one string, each a copy made in one go (about 0.7 ms per MiB here), so
+    // the limit bounds the longest step a body costs the event loop to about
+    // 25 ms (bench/body-stall.ts); a value also crosses into PGlite's WASM
+    // heap in several copies.
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 1024, MAX_BODY_LIMIT),
     maxKeysPerPut: integer(env, "MAX_KEYS_PER_PUT", 1, 1_000_000),
     maxListings: integer(env, "MAX_LISTINGS", 1, 100_000),

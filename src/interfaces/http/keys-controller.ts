@@ -10,7 +10,7 @@ import { MAX_TTL_SECONDS } from "../../domain/expiry";
 import { KeyPattern } from "../../domain/key-pattern";
 import type { StoredEntry, WriteResult } from "../../domain/stored-entry";
 import { createJsonBodyReader, type JsonBodyReader } from "./json-body";
-import { compactJson, JsonSyntaxError, objectMembersInSlices, TooManyMembersError } from "./lossless-json";
+import { compactJsonInSlices, JsonSyntaxError, objectMembersInSlices, TooManyMembersError } from "./lossless-json";
 import { etagOf, noneMatchHits, readConditionFrom, rejectConditions, writeConditionFrom } from "./preconditions";
 import { RequestError } from "./request-error";
 import { keyFromPath, parseDigits, parseQuery } from "./request-target";
@@ -19,7 +19,7 @@ const KEY_PREFIX = "/keys/";
 /** Response header with the absolute expiry of a key that has one (ISO-8601 UTC, milliseconds). */
 export const EXPIRES_AT_HEADER = "Expires-At";
 const STREAM_CHUNK_CHARS = 64 * 1024;
-/** PUT /keys scans its body in slices of about this long, letting other requests run between them. */
+/** Bodies are scanned in slices of about this long, letting other requests run between them. */
 const PARSE_SLICE_MS = 10;
 
 /** Request limits of the /keys resource. */
@@ -73,7 +73,7 @@ export class KeysController {
     const ttl = ttlFrom(parseQuery(ctx.querystring, ["expire_in"]));
     const condition = writeConditionFrom(header(ctx, "If-Match"), header(ctx, "If-None-Match"), true);
     const sent = await this.readBody(ctx);
-    const value = parseJson(sent, compactJson);
+    const value = await parseJson(sent, (text) => compactJsonInSlices(text, PARSE_SLICE_MS));
     const outcome = await this.putValue.execute({ key, value }, ttl, condition);
     // RFC 9110, section 9.3.4: an ETag here would say the client's own bytes
     // have this version, which holds only when they were stored unchanged
@@ -98,7 +98,7 @@ export class KeysController {
     const ttl = ttlFrom(parseQuery(ctx.querystring, ["expire_in"]));
     rejectConditions(header(ctx, "If-Match"), header(ctx, "If-None-Match"), "PUT /keys (use PUT /keys/{key})");
     // One request is one transaction: bound its size, whatever MAX_BODY_BYTES allows (counted while scanning, which stops at the first key too many).
-    const members = await parseJsonAsync(await this.readBody(ctx), (text) => objectMembersInSlices(text, this.maxKeysPerPut, PARSE_SLICE_MS));
+    const members = await parseJson(await this.readBody(ctx), (text) => objectMembersInSlices(text, this.maxKeysPerPut, PARSE_SLICE_MS));
     if (members === null) throw new RequestError("invalid-body", 'the body must be a JSON object such as {"key": <any JSON value>}');
     if (members.length === 0) throw new RequestError("invalid-body", "the body must hold at least one key");
     const results = await this.putValues.execute(
@@ -171,15 +171,7 @@ function patternFrom(query: Map<string, string>): KeyPattern | null {
   return filter === undefined ? null : KeyPattern.parse(filter);
 }
 
-function parseJson<T>(text: string, parse: (text: string) => T): T {
-  try {
-    return parse(text);
-  } catch (error) {
-    throw jsonError(error);
-  }
-}
-
-async function parseJsonAsync<T>(text: string, parse: (text: string) => Promise<T>): Promise<T> {
+async function parseJson<T>(text: string, parse: (text: string) => Promise<T>): Promise<T> {
   try {
     return await parse(text);
   } catch (error) {

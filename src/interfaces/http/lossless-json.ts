@@ -4,7 +4,14 @@
  * how values round-trip exactly - `12345678901234567890` and `1e400` stay as
  * written, where JSON.parse would round or turn them into null. It is
  * iterative, so nesting depth is bounded only by the body size.
+ *
+ * The scan is a generator that pauses after each member of an object and at
+ * least every STEP_CHARS characters, also inside one long string, so the
+ * "InSlices" variants can give the event loop a turn while a big body is
+ * scanned; the plain variants run the same scan to the end in one go.
  */
+
+import { setImmediate as nextTurn } from "node:timers/promises";
 
 export class JsonSyntaxError extends Error {
   constructor(
@@ -23,20 +30,22 @@ export interface JsonMember {
   readonly value: string;
 }
 
-/** Validates a JSON text holding one value and returns it without insignificant whitespace. */
-export function compactJson(text: string): string {
-  const start = skipWhitespace(text, 0);
-  const end = scanValue(text, start);
-  expectEnd(text, end);
-  return compact(text, start, end);
-}
-
 /** An object with more members than the caller accepts; scanning stopped at the first one too many. */
 export class TooManyMembersError extends Error {
   constructor(readonly maxMembers: number) {
     super(`the object has more than ${maxMembers} members`);
     this.name = "TooManyMembersError";
   }
+}
+
+/** Validates a JSON text holding one value and returns it without insignificant whitespace. */
+export function compactJson(text: string): string {
+  return runToEnd(compactSteps(text));
+}
+
+/** compactJson, giving the event loop a turn after about every `sliceMs` of scanning. */
+export function compactJsonInSlices(text: string, sliceMs: number): Promise<string> {
+  return runInSlices(compactSteps(text), sliceMs);
 }
 
 /**
@@ -46,32 +55,49 @@ export class TooManyMembersError extends Error {
  * huge body of tiny members costs no more than the members accepted.
  */
 export function objectMembers(text: string, maxMembers = Infinity): JsonMember[] | null {
-  const scan = scanMembers(text, maxMembers);
-  for (let step = scan.next(); ; step = scan.next()) if (step.done) return step.value;
+  return runToEnd(memberSteps(text, maxMembers));
 }
 
-/**
- * objectMembers in slices of about `sliceMs` of scanning, giving the event
- * loop a turn between them (between members: one member's value is scanned
- * in one go), so a body of many members does not hold up other requests.
- */
-export async function objectMembersInSlices(text: string, maxMembers: number, sliceMs: number): Promise<JsonMember[] | null> {
-  const scan = scanMembers(text, maxMembers);
+/** objectMembers, giving the event loop a turn after about every `sliceMs` of scanning. */
+export function objectMembersInSlices(text: string, maxMembers: number, sliceMs: number): Promise<JsonMember[] | null> {
+  return runInSlices(memberSteps(text, maxMembers), sliceMs);
+}
+
+/** A scan pauses (yields) at least this often: about a millisecond of scanning. */
+const STEP_CHARS = 1 << 18;
+
+type Steps<T> = Generator<void, T>;
+
+function runToEnd<T>(steps: Steps<T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+async function runInSlices<T>(steps: Steps<T>, sliceMs: number): Promise<T> {
   let sliceStart = performance.now();
-  for (let step = scan.next(); ; step = scan.next()) {
+  for (;;) {
+    const step = steps.next();
     if (step.done) return step.value;
     if (performance.now() - sliceStart >= sliceMs) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       sliceStart = performance.now();
     }
   }
 }
 
-/** The scan behind objectMembers: yields after each member, returns the members (or null). */
-function* scanMembers(text: string, maxMembers: number): Generator<void, JsonMember[] | null> {
+function* compactSteps(text: string): Steps<string> {
+  const start = skipWhitespace(text, 0);
+  const end = yield* scanValue(text, start);
+  expectEnd(text, end);
+  return yield* compact(text, start, end);
+}
+
+function* memberSteps(text: string, maxMembers: number): Steps<JsonMember[] | null> {
   let i = skipWhitespace(text, 0);
   if (text.charCodeAt(i) !== OPEN_BRACE) {
-    compactJson(text); // throws if the text is not JSON at all
+    yield* compactSteps(text); // throws if the text is not JSON at all
     return null;
   }
   const members: JsonMember[] = [];
@@ -84,12 +110,12 @@ function* scanMembers(text: string, maxMembers: number): Generator<void, JsonMem
     const nameStart = i;
     if (members.length === maxMembers) throw new TooManyMembersError(maxMembers);
     if (text.charCodeAt(i) !== QUOTE) throw new JsonSyntaxError("expected a member name", i);
-    i = scanString(text, i);
-    const name = JSON.parse(text.slice(nameStart, i)) as string;
+    i = yield* scanString(text, i);
+    const name = decodeString(text, nameStart, i);
     i = expectColon(text, i);
     const valueStart = skipWhitespace(text, i);
-    i = scanValue(text, valueStart);
-    members.push({ name, value: compact(text, valueStart, i) });
+    i = yield* scanValue(text, valueStart);
+    members.push({ name, value: yield* compact(text, valueStart, i) });
     yield;
     i = skipWhitespace(text, i);
     const c = text.charCodeAt(i);
@@ -139,9 +165,14 @@ function expectColon(text: string, i: number): number {
 }
 
 /** Returns the index just past the value starting at `i`, or throws. */
-function scanValue(text: string, i: number): number {
+function* scanValue(text: string, i: number): Steps<number> {
   const stack: number[] = [];
+  let pauseAt = i + STEP_CHARS;
   for (;;) {
+    if (i >= pauseAt) {
+      yield;
+      pauseAt = i + STEP_CHARS;
+    }
     // A value starts at i.
     i = skipWhitespace(text, i);
     const c = text.charCodeAt(i);
@@ -152,14 +183,14 @@ function scanValue(text: string, i: number): number {
         i++;
       } else if (c === OPEN_BRACE) {
         stack.push(IN_OBJECT);
-        i = scanMemberName(text, i);
+        i = yield* scanMemberName(text, i);
         continue;
       } else {
         stack.push(IN_ARRAY);
         continue;
       }
     } else if (c === QUOTE) {
-      i = scanString(text, i);
+      i = yield* scanString(text, i);
     } else if (c === MINUS || (c >= 0x30 && c <= 0x39)) {
       NUMBER.lastIndex = i;
       if (!NUMBER.test(text)) throw new JsonSyntaxError("malformed number", i);
@@ -176,7 +207,7 @@ function scanValue(text: string, i: number): number {
       const d = text.charCodeAt(i);
       const inObject = stack[stack.length - 1] === IN_OBJECT;
       if (d === COMMA) {
-        i = inObject ? scanMemberName(text, skipWhitespace(text, i + 1)) : i + 1;
+        i = inObject ? yield* scanMemberName(text, skipWhitespace(text, i + 1)) : i + 1;
         break;
       }
       if (d === (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
@@ -190,15 +221,30 @@ function scanValue(text: string, i: number): number {
 }
 
 /** Scans `"name" :` and returns the index after the colon. */
-function scanMemberName(text: string, i: number): number {
+function* scanMemberName(text: string, i: number): Steps<number> {
   if (text.charCodeAt(i) !== QUOTE) throw new JsonSyntaxError("expected a member name", i);
-  return expectColon(text, scanString(text, i));
+  return expectColon(text, yield* scanString(text, i));
 }
 
-/** `i` is at the opening quote; returns the index after the closing quote. */
-function scanString(text: string, i: number): number {
-  const start = i;
-  for (i++; i < text.length; i++) {
+/** `quote` is at the opening quote; returns the index after the closing quote, pausing every STEP_CHARS characters. */
+function* scanString(text: string, quote: number): Steps<number> {
+  let i = scanStringPart(text, quote, quote + 1);
+  while (i < 0) {
+    yield;
+    i = scanStringPart(text, quote, ~i);
+  }
+  return i;
+}
+
+/**
+ * Scans at most STEP_CHARS characters of the string opened at `quote`, from
+ * `from`: returns the index after the closing quote, or `~i` (negative) to go
+ * on from i.
+ */
+function scanStringPart(text: string, quote: number, from: number): number {
+  const stop = Math.min(text.length, from + STEP_CHARS);
+  let i = from;
+  for (; i < stop; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) {
@@ -209,17 +255,39 @@ function scanString(text: string, i: number): number {
       throw new JsonSyntaxError("unescaped control character in string", i);
     }
   }
-  throw new JsonSyntaxError("unterminated string", start);
+  if (i >= text.length) throw new JsonSyntaxError("unterminated string", quote);
+  return ~i;
+}
+
+/** The value of the valid string text[start, end). */
+function decodeString(text: string, start: number, end: number): string {
+  const content = text.slice(start + 1, end - 1);
+  return content.includes("\\") ? (JSON.parse(text.slice(start, end)) as string) : content;
+}
+
+/** In already validated text: the index after the string whose opening quote is at `quote`. */
+function skipValidString(text: string, quote: number): number {
+  for (let i = quote; ; ) {
+    i = text.indexOf('"', i + 1);
+    let backslashes = 0;
+    while (text.charCodeAt(i - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return i + 1;
+  }
 }
 
 /** The text of a valid value with whitespace outside strings removed. */
-function compact(text: string, start: number, end: number): string {
+function* compact(text: string, start: number, end: number): Steps<string> {
   let out = "";
   let copiedTo = start;
+  let pauseAt = start + STEP_CHARS;
   for (let i = start; i < end; i++) {
+    if (i >= pauseAt) {
+      yield;
+      pauseAt = i + STEP_CHARS;
+    }
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      i = scanString(text, i) - 1;
+      i = skipValidString(text, i) - 1;
     } else if (isWhitespace(c)) {
       out += text.slice(copiedTo, i);
       while (i + 1 < end && isWhitespace(text.charCodeAt(i + 1))) i++;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { compactJson, JsonSyntaxError, objectMembers, objectMembersInSlices, TooManyMembersError } from "../../../src/interfaces/http/lossless-json";
+import { compactJson, compactJsonInSlices, JsonSyntaxError, objectMembers, objectMembersInSlices, TooManyMembersError } from "../../../src/interfaces/http/lossless-json";
 
 describe("lossless JSON scanner", () => {
   it("returns each value's text exactly as written, minus insignificant whitespace", () => {
@@ -96,6 +96,29 @@ describe("lossless JSON scanner", () => {
       setImmediate(() => (otherWorkRan = true));
       expect(objectMembers(body)).to.have.length(5_000);
       expect(otherWorkRan, "the synchronous scan gives no turn").to.equal(false);
+    });
+
+    it("gives the event loop turns inside one big value: a long string, a long array", async () => {
+      for (const value of [`"${"é\\n".repeat(1_000_000)}"`, `[${Array.from({ length: 400_000 }, (_, i) => i).join(", ")}]`]) {
+        let turns = 0;
+        const counting = setInterval(() => turns++, 0);
+        try {
+          const members = await objectMembersInSlices(`{"big": ${value}}`, Infinity, 0);
+          expect(members).to.deep.equal(objectMembers(`{"big": ${value}}`));
+          expect(await compactJsonInSlices(value, 0)).to.equal(compactJson(value));
+        } finally {
+          clearInterval(counting);
+        }
+        expect(turns, value.slice(0, 20)).to.be.greaterThan(4);
+      }
+    });
+
+    it("finds an error past the first pause inside a long string", async () => {
+      const broken = `"${"x".repeat(1_000_000)}\\q"`;
+      const error = await compactJsonInSlices(broken, 0).then(() => null, (e: unknown) => e);
+      expect(error).to.be.instanceOf(JsonSyntaxError).with.property("position", 1_000_001);
+      const unterminated = await compactJsonInSlices(`"${"x".repeat(1_000_000)}`, 0).then(() => null, (e: unknown) => e);
+      expect(unterminated).to.be.instanceOf(JsonSyntaxError).with.property("message", "unterminated string at position 0");
     });
   });
 });
