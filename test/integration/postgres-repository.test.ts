@@ -22,7 +22,7 @@ if (url === null) {
       sql = new PgPoolSqlClient(new Pool({ connectionString: url, max: 1 }));
       const { schemaVersion } = await migrate(sql, loadMigrations(migrationsDirectory()));
       // A tiny limit stands in for "more rows than are worth counting".
-      repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null, exactCountLimit: 2 });
+      repository = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null, exactCountLimit: 2, distributed: false });
     });
     after(() => sql?.close());
 
@@ -43,7 +43,7 @@ if (url === null) {
     });
 
     it("fails only the bad write of a coalesced batch (the others are retried alone and commit)", async () => {
-      const batched = new CoalescingKeyValueRepository(new PostgresKeyValueRepository(sql, { schemaVersion: 1, deleteBatchRows: null, exactCountLimit: 2 }), {
+      const batched = new CoalescingKeyValueRepository(new PostgresKeyValueRepository(sql, { schemaVersion: 1, deleteBatchRows: null, exactCountLimit: 2, distributed: false }), {
         reads: { maxInFlight: 1, maxBatch: 100 },
         writes: { maxInFlight: 1, maxBatch: 100 },
       });

@@ -11,7 +11,8 @@ function flakySql(): { sql: SqlClient; statements: unknown[][] } {
     query<Row>(_text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
       statements.push([...params]);
       if (statements.length > 1) return Promise.reject(new StorageUnavailableError("PostgreSQL is unreachable"));
-      const keys = params[0] as string[];
+      // One row is written with scalar parameters, several with arrays.
+      const keys = (Array.isArray(params[0]) ? params[0] : [params[0]]) as string[];
       return Promise.resolve({ rows: keys.map((key, i) => ({ key, version: String(i + 1), created: true })) as Row[], rowCount: keys.length });
     },
   } as unknown as SqlClient;
@@ -21,7 +22,7 @@ function flakySql(): { sql: SqlClient; statements: unknown[][] } {
 describe("CoalescingKeyValueRepository write batches over PostgresKeyValueRepository", () => {
   it("keeps an earlier statement's committed writes when a later one of the same batch finds storage gone", async () => {
     const { sql, statements } = flakySql();
-    const repository = new CoalescingKeyValueRepository(new PostgresKeyValueRepository(sql, { schemaVersion: 1, deleteBatchRows: null, exactCountLimit: 10 }), {
+    const repository = new CoalescingKeyValueRepository(new PostgresKeyValueRepository(sql, { schemaVersion: 1, deleteBatchRows: null, exactCountLimit: 10, distributed: false }), {
       reads: { maxInFlight: 1, maxBatch: 10 },
       writes: { maxInFlight: 1, maxBatch: 10 },
     });

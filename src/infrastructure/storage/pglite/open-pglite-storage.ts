@@ -74,7 +74,7 @@ export async function openPgliteStorage({ config, clock, logger, metrics, onLost
     });
     const freeSpace = guard;
     metrics.observeDisk(() => ({ free: freeSpace.freeBytes, reserve: freeSpace.reserveBytes }));
-    const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS, exactCountLimit: EXACT_COUNT_LIMIT });
+    const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS, exactCountLimit: EXACT_COUNT_LIMIT, distributed: false });
     // PGlite runs one statement at a time anyway: one batch in flight.
     const coalescing = new CoalescingKeyValueRepository(statements, { reads: { maxInFlight: 1, maxBatch: 256 }, writes: { maxInFlight: 1, maxBatch: 64 } });
     const repository = guardWrites(countChanges(coalescing, maintenance), freeSpace);

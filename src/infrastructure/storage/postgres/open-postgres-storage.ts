@@ -5,6 +5,7 @@ import { StorageUnavailableError } from "../../../domain/domain-error";
 import { errorFields } from "../../logging/logger";
 import type { Storage, StorageContext } from "../storage";
 import { PgPoolSqlClient } from "./pg-pool-sql-client";
+import { readDistribution } from "./citus-distribution";
 import { CoalescingKeyValueRepository, type CoalescingOptions } from "./coalescing-key-value-repository";
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "./postgres-key-value-repository";
 import { runMigrations } from "./run-migrations";
@@ -49,7 +50,9 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
   try {
     const deadline = clock.now() + config.dbStartupTimeoutSeconds * 1000;
     const { schemaVersion } = await migrateWhenReachable(sql, deadline, { clock, logger });
-    const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null, exactCountLimit: EXACT_COUNT_LIMIT });
+    const { distributed, shards } = await readDistribution(sql);
+    if (distributed) logger.info("kv_entries is distributed by Citus", { shards });
+    const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null, exactCountLimit: EXACT_COUNT_LIMIT, distributed });
     const repository = new CoalescingKeyValueRepository(statements, POOL_BATCHING);
     return { kind: "postgres", repository, listChunks: LIST_CHUNKS, close: () => sql.close() };
   } catch (error) {

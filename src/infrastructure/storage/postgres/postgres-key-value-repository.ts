@@ -2,6 +2,7 @@ import type { KeyPattern } from "../../../domain/key-pattern";
 import type { KeyspaceStatistics } from "../../../domain/keyspace-statistics";
 import type { KeyRange, KeyValueRepository } from "../../../domain/key-value-repository";
 import type { NewEntry, StoredEntry, WriteResult } from "../../../domain/stored-entry";
+import { isLive } from "../../../domain/expiry";
 import { compareCodePoints } from "../../../domain/utf8";
 import type { WriteCondition } from "../../../domain/write-condition";
 import { toLikePattern } from "./like-pattern";
@@ -22,6 +23,12 @@ export interface PostgresRepositoryOptions {
    * there); beyond it reports the database's running estimate instead.
    */
   readonly exactCountLimit: number;
+  /**
+   * kv_entries is a Citus distributed table: the sweeper cannot lock rows
+   * across shards (no multi-shard FOR UPDATE), and the statistics system
+   * counts rows per shard, on the workers.
+   */
+  readonly distributed: boolean;
 }
 
 /** One point read: a key at a moment. */
@@ -66,7 +73,7 @@ interface WriteRow {
 }
 
 // Live means "no expiry, or expiry strictly after now": the boundary of isLive() in src/domain/expiry.ts.
-const LIVE = "(expires_at_ms IS NULL OR expires_at_ms > $1)";
+const LIVE = "(expires_at_ms IS NULL OR expires_at_ms > $1::bigint)";
 
 // Versions are bigints we issued; anything else in an If-Match can never match.
 const VERSION_TEXT = /^[1-9][0-9]{0,17}$/;
@@ -91,24 +98,31 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     return (await this.putEach([{ entries, expiresAt, now }]))[0];
   }
 
+  /**
+   * The rows of the keys read, by key (one key: `key = $1`, which Citus
+   * routes to the one shard holding it); each read then judges expiry at its
+   * own `now`.
+   */
   async getEach(reads: readonly PointRead[]): Promise<(StoredEntry | null)[]> {
-    const { rows } = await this.sql.query<EntryRow & { i: string }>(
-      `SELECT r.i, e.key, e.value, e.version::text AS version, e.expires_at_ms
-         FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(key, now, i)
-         JOIN kv_entries AS e ON e.key = r.key
-        WHERE e.expires_at_ms IS NULL OR e.expires_at_ms > r.now`,
-      [reads.map((read) => read.key), reads.map((read) => read.now)],
+    const single = reads.length === 1;
+    const { rows } = await this.sql.query<EntryRow>(
+      `SELECT key, value, version::text AS version, expires_at_ms FROM kv_entries
+        WHERE ${single ? "key = $1::text" : "key = ANY($1::text[])"}`,
+      [single ? reads[0].key : [...new Set(reads.map((read) => read.key))]],
     );
-    const found: (StoredEntry | null)[] = reads.map(() => null);
-    for (const row of rows) found[Number(row.i) - 1] = toEntry(row);
-    return found;
+    const byKey = new Map(rows.map((row) => [row.key, toEntry(row)]));
+    return reads.map((read) => {
+      const entry = byKey.get(read.key);
+      return entry !== undefined && isLive(entry.expiresAt, read.now) ? entry : null;
+    });
   }
 
   /**
    * One statement for all rows: atomic, one commit. On conflict the old row is
-   * still visible as `e`, so an expired key is re-created (create_version
-   * moves) and a live one replaced, decided under the row lock. Expiry is
-   * judged at the latest `now` of the group: the moment closest to the write.
+   * still visible as `e`, so an expired key is re-created and a live one
+   * replaced, decided under the row lock; create_version records which for
+   * RETURNING (NULL: this write created the key). Expiry is judged at the
+   * latest `now` of the group: the moment closest to the write.
    */
   async putEach(writes: readonly PendingWrite[]): Promise<WriteResult[][]> {
     // Rows in code-point order of keys across the whole group: every statement
@@ -118,19 +132,31 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
       .flatMap((write) => write.entries.map((entry) => ({ entry, expiresAt: write.expiresAt })))
       .sort((a, b) => compareCodePoints(a.entry.key, b.entry.key));
     const now = Math.max(...writes.map((write) => write.now));
-    const { rows: written } = await this.sql.query<WriteRow>(
-      `INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
-       SELECT k, v, n, n, x
-         FROM (SELECT k, v, x, nextval('kv_version_seq') AS n
-                 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(k, v, x)) AS fresh
-       ON CONFLICT (key) DO UPDATE
+    const upsert = `ON CONFLICT (key) DO UPDATE
          SET value = EXCLUDED.value,
              version = EXCLUDED.version,
              expires_at_ms = EXCLUDED.expires_at_ms,
-             create_version = CASE WHEN e.expires_at_ms <= $4::bigint THEN EXCLUDED.version ELSE e.create_version END
-       RETURNING key, version::text AS version, create_version = version AS created`,
-      [rows.map((row) => row.entry.key), rows.map((row) => row.entry.value), rows.map((row) => row.expiresAt), now],
-    );
+             create_version = CASE WHEN e.expires_at_ms <= ${sqlInteger(now)} THEN NULL ELSE coalesce(e.create_version, e.version) END
+       RETURNING key, version::text AS version, create_version IS NULL AS created`;
+    // One row: VALUES, which Citus routes to the shard of the key. Several:
+    // the arrays unnested, one statement whatever the count (Citus runs it
+    // through the coordinator, in one distributed transaction). `now` is
+    // written into the statement because Citus sends the ON CONFLICT clause
+    // of an INSERT ... SELECT to the shards with the statement's parameters
+    // but without their types (42P18 "could not determine data type").
+    const { rows: written } =
+      rows.length === 1
+        ? await this.sql.query<WriteRow>(
+            `INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
+             VALUES ($1::text, $2::text, nextval('kv_version_seq'), NULL, $3::bigint) ${upsert}`,
+            [rows[0].entry.key, rows[0].entry.value, rows[0].expiresAt],
+          )
+        : await this.sql.query<WriteRow>(
+            `INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
+             SELECT k, v, nextval('kv_version_seq'), NULL, x FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(k, v, x)
+             ${upsert}`,
+            [rows.map((row) => row.entry.key), rows.map((row) => row.entry.value), rows.map((row) => row.expiresAt)],
+          );
     const byKey = new Map(written.map((row) => [row.key, row]));
     return writes.map((write) =>
       write.entries.map((entry) => {
@@ -146,12 +172,11 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
         return (await this.putMany([entry], expiresAt, now))[0];
       case "absent": {
         const { rows } = await this.sql.query<{ version: string }>(
-          `WITH fresh AS (SELECT nextval('kv_version_seq') AS n)
-           INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
-           SELECT $1, $2, n, n, $3::bigint FROM fresh
+          `INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
+           VALUES ($1::text, $2::text, nextval('kv_version_seq'), NULL, $3::bigint)
            ON CONFLICT (key) DO UPDATE
              SET value = EXCLUDED.value, version = EXCLUDED.version,
-                 create_version = EXCLUDED.version, expires_at_ms = EXCLUDED.expires_at_ms
+                 create_version = NULL, expires_at_ms = EXCLUDED.expires_at_ms
              WHERE e.expires_at_ms <= $4::bigint
            RETURNING version::text AS version`,
           [entry.key, entry.value, expiresAt, now],
@@ -164,8 +189,13 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
         const versionClause = this.versionClause(condition, params);
         if (versionClause === null) return null;
         const { rows } = await this.sql.query<{ version: string }>(
-          `UPDATE kv_entries SET value = $3, version = nextval('kv_version_seq'), expires_at_ms = $4::bigint
-           WHERE ${LIVE} AND key = $2${versionClause}
+          // nextval() in a CTE: Citus refuses volatile functions in an UPDATE
+          // of a distributed table, but runs a CTE on the coordinator first.
+          `WITH fresh AS (SELECT nextval('kv_version_seq') AS n)
+           UPDATE kv_entries
+              SET value = $3::text, version = (SELECT n FROM fresh), expires_at_ms = $4::bigint,
+                  create_version = coalesce(create_version, version)
+            WHERE ${LIVE} AND key = $2::text${versionClause}
            RETURNING version::text AS version`,
           params,
         );
@@ -179,15 +209,15 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     const params: unknown[] = [now, key];
     const versionClause = this.versionClause(condition, params);
     if (versionClause === null) return false;
-    const { rowCount } = await this.sql.query(`DELETE FROM kv_entries WHERE ${LIVE} AND key = $2${versionClause}`, params);
+    const { rowCount } = await this.sql.query(`DELETE FROM kv_entries WHERE ${LIVE} AND key = $2::text${versionClause}`, params);
     return rowCount > 0;
   }
 
   async deleteMatching(pattern: KeyPattern | null, now: number): Promise<number> {
     const params: unknown[] = [now];
-    const where = pattern === null ? "TRUE" : `key LIKE $${params.push(toLikePattern(pattern))} ESCAPE '\\'`;
+    const where = pattern === null ? "TRUE" : `key LIKE $${params.push(toLikePattern(pattern))}::text ESCAPE '\\'`;
     const batch = this.options.deleteBatchRows;
-    const rows = batch === null ? "" : ` AND key IN (SELECT key FROM kv_entries WHERE ${where} LIMIT $${params.push(batch)})`;
+    const rows = batch === null ? "" : ` AND key IN (SELECT key FROM kv_entries WHERE ${where} LIMIT $${params.push(batch)}::bigint)`;
     // ${LIVE} reads $1 (now): the count is of live keys; expired rows are deleted all the same.
     const statement = `WITH deleted AS (DELETE FROM kv_entries WHERE ${where}${rows} RETURNING expires_at_ms)
        SELECT count(*)::int AS removed, (count(*) FILTER (WHERE ${LIVE}))::int AS live FROM deleted`;
@@ -234,7 +264,7 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     const where = rangeClause(range, params);
     const { rows } = await this.sql.query<EntryRow>(
       `SELECT key, value, version::text AS version, expires_at_ms FROM kv_entries
-       WHERE ${where} ORDER BY key LIMIT $${params.push(limit)}`,
+       WHERE ${where} ORDER BY key LIMIT $${params.push(limit)}::bigint`,
       params,
     );
     return rows.map(toEntry);
@@ -244,7 +274,7 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     const params: unknown[] = [now];
     const where = rangeClause(range, params);
     const { rows } = await this.sql.query<{ key: string }>(
-      `SELECT key FROM kv_entries WHERE ${where} ORDER BY key OFFSET $${params.push(offset)} LIMIT 2`,
+      `SELECT key FROM kv_entries WHERE ${where} ORDER BY key OFFSET $${params.push(offset)}::bigint LIMIT 2`,
       params,
     );
     return rows.map((row) => row.key);
@@ -277,13 +307,13 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
       const windowRows = Math.max(count - found.length, 100);
       const params: unknown[] = [now, toLikePattern(pattern), windowRows, withValues];
       // The literal prefix as a range start, not as LIKE: a LIKE here could tempt the planner to the trigram index.
-      const bounds = prefix === "" ? ["TRUE"] : [`key >= $${params.push(prefix)}`];
-      if (after !== null) bounds.push(`key > $${params.push(after)}`);
-      if (range.through !== null) bounds.push(`key <= $${params.push(range.through)}`);
+      const bounds = prefix === "" ? ["TRUE"] : [`key >= $${params.push(prefix)}::text`];
+      if (after !== null) bounds.push(`key > $${params.push(after)}::text`);
+      if (range.through !== null) bounds.push(`key <= $${params.push(range.through)}::text`);
       const { rows } = await this.sql.query<EntryRow & { hit: boolean }>(
-        `SELECT key, hit, CASE WHEN hit AND $4 THEN value END AS value, version::text AS version, expires_at_ms
-           FROM (SELECT key, value, version, expires_at_ms, key LIKE $2 ESCAPE '\\' AND ${LIVE} AS hit
-                   FROM kv_entries WHERE ${bounds.join(" AND ")} ORDER BY key LIMIT $3) AS w
+        `SELECT key, hit, CASE WHEN hit AND $4::boolean THEN value END AS value, version::text AS version, expires_at_ms
+           FROM (SELECT key, value, version, expires_at_ms, key LIKE $2::text ESCAPE '\\' AND ${LIVE} AS hit
+                   FROM kv_entries WHERE ${bounds.join(" AND ")} ORDER BY key LIMIT $3::bigint) AS w
           ORDER BY key`,
         params,
       );
@@ -308,19 +338,46 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     const perStatement = Math.min(limit, this.options.deleteBatchRows ?? limit);
     let purged = 0;
     while (purged < limit) {
-      // SKIP LOCKED: concurrent sweepers (several app instances) take disjoint
-      // rows instead of queueing on each other. Rows locked by a writer are
-      // skipped too; the next run gets them if they are still expired.
-      const { rowCount } = await this.sql.query(
-        `DELETE FROM kv_entries WHERE key IN (
-           SELECT key FROM kv_entries WHERE expires_at_ms <= $1
-           ORDER BY expires_at_ms LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [now, Math.min(perStatement, limit - purged)],
-      );
-      purged += rowCount;
-      if (rowCount < perStatement) return purged;
+      const rows = Math.min(perStatement, limit - purged);
+      const { removed, more } = this.options.distributed ? await this.purgeAcrossShards(now, rows) : await this.purgeSkippingLocked(now, rows);
+      purged += removed;
+      if (!more) return purged;
     }
     return purged;
+  }
+
+  /**
+   * SKIP LOCKED: concurrent sweepers (several app instances) take disjoint
+   * rows instead of queueing on each other. Rows locked by a writer are
+   * skipped too; the next run gets them if they are still expired.
+   */
+  private async purgeSkippingLocked(now: number, rows: number): Promise<{ removed: number; more: boolean }> {
+    const { rowCount } = await this.sql.query(
+      `DELETE FROM kv_entries WHERE key IN (
+         SELECT key FROM kv_entries WHERE expires_at_ms <= $1::bigint
+         ORDER BY expires_at_ms LIMIT $2::bigint FOR UPDATE SKIP LOCKED)`,
+      [now, rows],
+    );
+    return { removed: rowCount, more: rowCount === rows };
+  }
+
+  /**
+   * Citus cannot lock rows across shards (no multi-shard FOR UPDATE): the
+   * expired keys are read first, then deleted if still expired. Sweepers of
+   * several instances may pick the same keys; a row is deleted once, and
+   * only the sweeper whose DELETE removed it counts it.
+   */
+  private async purgeAcrossShards(now: number, rows: number): Promise<{ removed: number; more: boolean }> {
+    const { rows: due } = await this.sql.query<{ key: string }>(
+      "SELECT key FROM kv_entries WHERE expires_at_ms <= $1::bigint ORDER BY expires_at_ms LIMIT $2::bigint",
+      [now, rows],
+    );
+    if (due.length === 0) return { removed: 0, more: false };
+    const { rowCount } = await this.sql.query("DELETE FROM kv_entries WHERE key = ANY($1::text[]) AND expires_at_ms <= $2::bigint", [
+      due.map((row) => row.key),
+      now,
+    ]);
+    return { removed: rowCount, more: due.length === rows };
   }
 
   async statistics(now: number, expiredLimit: number): Promise<KeyspaceStatistics> {
@@ -329,11 +386,10 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     // statistics system's running count, which trails commits by seconds and
     // drifts (it is clamped at 0 when deletes are published before the inserts
     // they undo, and reset by a crash) until the next VACUUM or ANALYZE.
-    const { rows } = await this.sql.query<{ counted: string; estimate: string | null; expired: string; oldest: string | null }>(
+    const { rows } = await this.sql.query<{ counted: string; expired: string; oldest: string | null }>(
       `SELECT
-         (SELECT count(*) FROM (SELECT 1 FROM kv_entries LIMIT $3) AS sample) AS counted,
-         (SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = 'kv_entries'::regclass) AS estimate,
-         (SELECT count(*) FROM (SELECT 1 FROM kv_entries WHERE expires_at_ms <= $1 LIMIT $2) AS due) AS expired,
+         (SELECT count(*) FROM (SELECT 1 FROM kv_entries LIMIT $3::bigint) AS sample) AS counted,
+         (SELECT count(*) FROM (SELECT 1 FROM kv_entries WHERE expires_at_ms <= $1::bigint LIMIT $2::bigint) AS due) AS expired,
          (SELECT min(expires_at_ms) FROM kv_entries WHERE expires_at_ms IS NOT NULL) AS oldest`,
       [now, expiredLimit, this.options.exactCountLimit + 1],
     );
@@ -341,11 +397,26 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     const entriesExact = counted <= this.options.exactCountLimit;
     const oldest = rows[0].oldest === null ? null : Number(rows[0].oldest);
     return {
-      entries: entriesExact ? counted : Math.max(counted, Number(rows[0].estimate ?? 0)),
+      entries: entriesExact ? counted : Math.max(counted, await this.estimatedEntries()),
       entriesExact,
       expired: Number(rows[0].expired),
       oldestExpiredAt: oldest !== null && oldest <= now ? oldest : null,
     };
+  }
+
+  /**
+   * n_live_tup of kv_entries; on Citus the sum over its shards, each counted
+   * on its worker (the coordinator's own statistics count nothing there).
+   * Shards on a worker that does not answer are left out.
+   */
+  private async estimatedEntries(): Promise<number> {
+    const { rows } = await this.sql.query<{ estimate: string | null }>(
+      this.options.distributed
+        ? `SELECT sum(result::bigint) AS estimate FROM run_command_on_shards('kv_entries',
+             $$SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = '%s'::regclass$$) WHERE success`
+        : "SELECT n_live_tup AS estimate FROM pg_stat_user_tables WHERE relid = 'kv_entries'::regclass",
+    );
+    return Number(rows[0]?.estimate ?? 0);
   }
 
   async checkReady(): Promise<void> {
@@ -376,10 +447,16 @@ const SPARSE_PROBE_ROWS = 1_000;
 
 function rangeClause(range: KeyRange, params: unknown[]): string {
   const clauses = [LIVE];
-  if (range.after !== null) clauses.push(`key > $${params.push(range.after)}`);
-  if (range.through !== null) clauses.push(`key <= $${params.push(range.through)}`);
-  if (range.pattern !== null) clauses.push(`key LIKE $${params.push(toLikePattern(range.pattern))} ESCAPE '\\'`);
+  if (range.after !== null) clauses.push(`key > $${params.push(range.after)}::text`);
+  if (range.through !== null) clauses.push(`key <= $${params.push(range.through)}::text`);
+  if (range.pattern !== null) clauses.push(`key LIKE $${params.push(toLikePattern(range.pattern))}::text ESCAPE '\\'`);
   return clauses.join(" AND ");
+}
+
+/** A number written into a statement's text: only ever a safe integer, so nothing but digits and a sign. */
+function sqlInteger(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not a safe integer: ${value}`);
+  return `${value}::bigint`;
 }
 
 function toEntry(row: EntryRow): StoredEntry {
