@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ChildService } from "../support/child-service";
 import { nonLinearizableKeys, type HistoryEntry, type Operation } from "../support/linearizability";
 import { pause, waitFor } from "../support/polling";
+import { CITUS_TOOL_SKIP_REASON, citusClusterTool, ThrowawayCitusCluster } from "../support/citus";
 import { ThrowawayCluster } from "../support/throwaway-cluster";
 
 const CLIENTS = 10;
@@ -83,46 +84,84 @@ function describeHistory(history: readonly HistoryEntry[]): string {
   return [...kinds].map(([kind, count]) => `${kind} ${count}`).join(", ");
 }
 
-describe("linearizability: concurrent clients on two instances sharing one PostgreSQL", function () {
-  this.timeout(240_000);
-  let cluster: ThrowawayCluster;
-  let servers: ChildService[];
+/** A database of a test's own: its URL, a crash and restart of it (or of its coordinator), and how to throw it away. */
+interface CrashableDatabase {
+  readonly url: string;
+  crashAndRestart(downMs: number): Promise<void>;
+  destroy(): Promise<void>;
+}
 
-  before(async () => {
-    cluster = await ThrowawayCluster.create();
-    const url = await cluster.createDatabase("kv_linear");
-    servers = [];
-    for (let i = 0; i < 2; i++) servers.push(await ChildService.start({ STORAGE: "postgres", DATABASE_URL: url, LOG_LEVEL: "info", DB_CONNECT_TIMEOUT_MS: "1000" }));
-  });
-  after(async () => {
-    await Promise.all(servers.map((server) => server.stop("SIGTERM")));
-    cluster?.destroy();
-  });
-
-  it(`finds a single-register order for every key's history (reads, writes, If-Match compare-and-set, deletes; ${CLIENTS * OPERATIONS_PER_CLIENT} operations)`, async () => {
-    const history = await runClients(servers, OPERATIONS_PER_CLIENT);
-    const won = history.filter((entry) => entry.operation.kind === "cas" && entry.operation.etag !== null).length;
-    const refused = history.filter((entry) => entry.operation.kind === "cas" && entry.operation.etag === null).length;
-    // Both outcomes of a compare-and-set must occur, or the check proves little.
-    expect(won).to.be.greaterThan(10);
-    expect(refused).to.be.greaterThan(10);
-    expect(nonLinearizableKeys(history)).to.deep.equal([]);
-    console.log(`      checked ${history.length} operations on ${KEYS.length} keys: ${describeHistory(history)}`);
-  });
-
-  it("still finds one while PostgreSQL crashes (pg_ctl stop -m immediate) and restarts mid-history; unanswered writes may or may not have happened", async () => {
-    // Every key's history starts from an absent register.
-    expect((await fetch(`${servers[0].baseUrl}/keys`, { method: "DELETE" })).status).to.equal(204);
-    const clients = runClients(servers, OPERATIONS_PER_CLIENT / 2);
-    await pause(800);
-    await cluster.stop("immediate");
-    await pause(700);
-    await cluster.start();
-    const history = await clients;
-    await waitFor(async () => (await fetch(`${servers[0].baseUrl}/readyz`)).status === 200, 15_000, "ready after the restart");
-    const unknown = history.filter((entry) => entry.returnedAt === Infinity).length;
-    expect(unknown, "operations whose outcome the crash made unknown").to.be.greaterThan(0);
-    expect(nonLinearizableKeys(history)).to.deep.equal([]);
-    console.log(`      checked ${history.length} operations across a database crash (${unknown} with unknown outcome): ${describeHistory(history)}`);
-  });
+describeLinearizability("one PostgreSQL", "PostgreSQL crashes (pg_ctl stop -m immediate)", async () => {
+  const cluster = await ThrowawayCluster.create();
+  return {
+    url: await cluster.createDatabase("kv_linear"),
+    crashAndRestart: async (downMs) => {
+      await cluster.stop("immediate");
+      await pause(downMs);
+      await cluster.start();
+    },
+    destroy: () => Promise.resolve(cluster.destroy()),
+  };
 });
+
+const tool = citusClusterTool();
+if (tool === null) {
+  describe(`linearizability on a Citus cluster (${CITUS_TOOL_SKIP_REASON})`, () => it.skip(CITUS_TOOL_SKIP_REASON));
+} else {
+  describeLinearizability("one Citus cluster", "the Citus coordinator crashes (SIGKILL)", async () => {
+    const cluster = await ThrowawayCitusCluster.create(tool);
+    return {
+      url: cluster.url,
+      crashAndRestart: async (downMs) => {
+        await cluster.node("coordinator", "kill");
+        await pause(downMs);
+        await cluster.node("coordinator", "start");
+      },
+      destroy: () => cluster.destroy(),
+    };
+  });
+}
+
+function describeLinearizability(database: string, crash: string, open: () => Promise<CrashableDatabase>): void {
+  describe(`linearizability: concurrent clients on two instances sharing ${database}`, function () {
+    this.timeout(240_000);
+    let db: CrashableDatabase | undefined;
+    let servers: ChildService[] = [];
+
+    before(async () => {
+      db = await open();
+      const url = db.url;
+      servers = [];
+      for (let i = 0; i < 2; i++) servers.push(await ChildService.start({ STORAGE: "postgres", DATABASE_URL: url, LOG_LEVEL: "info", DB_CONNECT_TIMEOUT_MS: "1000" }));
+    });
+    after(async () => {
+      await Promise.all(servers.map((server) => server.stop("SIGTERM")));
+      await db?.destroy();
+    });
+
+    it(`finds a single-register order for every key's history (reads, writes, If-Match compare-and-set, deletes; ${CLIENTS * OPERATIONS_PER_CLIENT} operations)`, async () => {
+      const history = await runClients(servers, OPERATIONS_PER_CLIENT);
+      const won = history.filter((entry) => entry.operation.kind === "cas" && entry.operation.etag !== null).length;
+      const refused = history.filter((entry) => entry.operation.kind === "cas" && entry.operation.etag === null).length;
+      // Both outcomes of a compare-and-set must occur, or the check proves little.
+      expect(won).to.be.greaterThan(10);
+      expect(refused).to.be.greaterThan(10);
+      expect(nonLinearizableKeys(history)).to.deep.equal([]);
+      console.log(`      checked ${history.length} operations on ${KEYS.length} keys: ${describeHistory(history)}`);
+    });
+
+    it(`still finds one while ${crash} and restarts mid-history; unanswered writes may or may not have happened`, async () => {
+      // Every key's history starts from an absent register.
+      expect((await fetch(`${servers[0].baseUrl}/keys`, { method: "DELETE" })).status).to.equal(204);
+      const clients = runClients(servers, OPERATIONS_PER_CLIENT / 2);
+      await pause(800);
+      await db!.crashAndRestart(700);
+      const history = await clients;
+      await waitFor(async () => (await fetch(`${servers[0].baseUrl}/readyz`)).status === 200, 15_000, "ready after the restart");
+      const unknown = history.filter((entry) => entry.returnedAt === Infinity).length;
+      expect(unknown, "operations whose outcome the crash made unknown").to.be.greaterThan(0);
+      expect(nonLinearizableKeys(history)).to.deep.equal([]);
+      console.log(`      checked ${history.length} operations across a database crash (${unknown} with unknown outcome): ${describeHistory(history)}`);
+    });
+  });
+}

@@ -175,7 +175,7 @@ describeForEachBackend("HTTP errors, request ids, logs and operational endpoints
     const text = (await t.api.get("/metrics")).text;
     expect(text).to.match(/http_requests_total\{method="GET",route="\/keys\/:key",status="200"\} \d+/);
     expect(text).to.match(/kv_operations_total\{operation="get",outcome="miss"\} \d+/);
-    expect(text).to.match(new RegExp(`kv_build_info\\{version="\\d+\\.\\d+\\.\\d+",storage="${backend.name}"\\} 1`));
+    expect(text).to.match(new RegExp(`kv_build_info\\{version="\\d+\\.\\d+\\.\\d+",storage="${backend.storage}"\\} 1`));
     expect(text).to.match(/kv_storage_operation_duration_seconds_bucket\{le="[^"]+",operation="get"\}/);
     expect(text).to.include("process_cpu_seconds_total");
     expect(text).to.not.include("some-key");
