@@ -48,11 +48,18 @@ export type UnavailableReason = "unreachable" | "overloaded";
 /** Thrown by repository adapters when the backing store cannot serve now; callers may retry later. */
 export class StorageUnavailableError extends DomainError {
   readonly reason: UnavailableReason;
+  /**
+   * True when only part of the store is out of reach (a node of a
+   * distributed database, holding some of the keys): an operation on fewer
+   * keys may still succeed.
+   */
+  readonly partial: boolean;
 
-  constructor(message: string, options?: { cause?: unknown; reason?: UnavailableReason }) {
+  constructor(message: string, options?: { cause?: unknown; reason?: UnavailableReason; partial?: boolean }) {
     super("storage-unavailable", message);
     this.name = "StorageUnavailableError";
     this.reason = options?.reason ?? "unreachable";
+    this.partial = options?.partial ?? false;
     if (options?.cause !== undefined) this.cause = options.cause;
   }
 }

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -49,6 +49,8 @@ export class ThrowawayCitusCluster {
     private readonly tool: string,
     readonly directory: string,
     readonly url: string,
+    /** Worker K's port is workerPorts[K - 1]. */
+    readonly workerPorts: readonly number[],
   ) {}
 
   static async create(tool: string): Promise<ThrowawayCitusCluster> {
@@ -57,7 +59,8 @@ export class ThrowawayCitusCluster {
     const { stdout } = await run(tool, ["start", "--dir", directory, "--coordinator-port", "auto", "--workers", "2"], { timeout: 300_000 });
     const url = stdout.trim().split("\n").pop() ?? "";
     if (!url.startsWith("postgres://")) throw new Error(`citus-cluster start printed no URL: ${stdout}`);
-    return new ThrowawayCitusCluster(tool, directory, url);
+    const facts = JSON.parse(readFileSync(join(directory, "cluster.json"), "utf8")) as { workers: { port: number }[] };
+    return new ThrowawayCitusCluster(tool, directory, url, facts.workers.map((worker) => worker.port));
   }
 
   /** stop: fast shutdown; kill: SIGKILL of the node's postmaster and every process of it (a crash); start: (crash recovery and) ready. */

@@ -30,6 +30,30 @@ describe("storage error classification", () => {
     expect((cannotConnect as StorageUnavailableError).reason).to.equal("unreachable");
   });
 
+  it("names the Citus worker that does not answer, in each way Citus reports it, as a partial outage", () => {
+    const citus = Object.assign(
+      new Error("connection to the remote node postgres@127.0.0.1:9701 failed with the following error: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?"),
+      { code: "08006" },
+    );
+    const error = classifyStorageError(citus) as StorageUnavailableError;
+    expect(error).to.be.instanceOf(StorageUnavailableError);
+    expect(error.reason).to.equal("unreachable");
+    expect(error.message).to.equal("the database node 127.0.0.1:9701 is unreachable (the keys on its shards cannot be served now)");
+    expect(error.partial, "the other nodes' keys may still be served").to.equal(true);
+    for (const message of [
+      "failure on connection marked as essential: 127.0.0.1:9701",
+      "connection establishment for node 127.0.0.1:9701 failed",
+      "failed to prepare transaction 'citus_0_1234_5_6' on host 127.0.0.1:9701",
+      "failed to COPY to shard 102034 on 127.0.0.1:9701",
+      "failed to complete COPY on 127.0.0.1:9701",
+    ]) {
+      const other = classifyStorageError(Object.assign(new Error(message), { code: "XX000" })) as StorageUnavailableError;
+      expect(other, message).to.be.instanceOf(StorageUnavailableError);
+      expect(other.message, message).to.equal("the database node 127.0.0.1:9701 is unreachable (the keys on its shards cannot be served now)");
+      expect(other.partial, message).to.equal(true);
+    }
+  });
+
   it("classifies a full disk (SQLSTATE 53100, or ENOSPC from PGlite's files) as insufficient storage, not as a bug", () => {
     for (const code of ["53100", "ENOSPC"]) {
       const error = classifyStorageError(withCode(code), "PGlite");

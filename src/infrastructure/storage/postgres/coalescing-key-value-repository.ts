@@ -33,7 +33,7 @@ export class CoalescingKeyValueRepository implements KeyValueRepository {
     private readonly inner: KeyValueRepository & BatchStatements,
     options: CoalescingOptions,
   ) {
-    this.reads = new Batcher(async (reads) => (await inner.getEach(reads)).map((value) => ({ status: "fulfilled", value })), options.reads);
+    this.reads = new Batcher((reads) => this.readBatch(reads), options.reads);
     this.writes = new Batcher((writes) => this.writeBatch(writes), options.writes);
     this.putIf = inner.putIf.bind(inner);
     this.deleteIf = inner.deleteIf.bind(inner);
@@ -51,6 +51,22 @@ export class CoalescingKeyValueRepository implements KeyValueRepository {
 
   putMany(entries: readonly NewEntry[], expiresAt: number | null, now: number): Promise<WriteResult[]> {
     return this.writes.submit({ entries, expiresAt, now });
+  }
+
+  /**
+   * One batch's reads in one statement. When only part of the store is out
+   * of reach (a Citus worker down), each read is retried alone, so that keys
+   * on the nodes still up are served.
+   */
+  private async readBatch(reads: PointRead[]): Promise<PromiseSettledResult<StoredEntry | null>[]> {
+    try {
+      return (await this.inner.getEach(reads)).map((value) => ({ status: "fulfilled", value }));
+    } catch (error) {
+      if (reads.length === 1 || !isPartialOutage(error)) throw error;
+      const alone: PromiseSettledResult<StoredEntry | null>[] = [];
+      for (const read of reads) alone.push(...(await this.readBatch([read]).catch((reason: unknown) => [{ status: "rejected" as const, reason }])));
+      return alone;
+    }
   }
 
   /**
@@ -77,18 +93,25 @@ export class CoalescingKeyValueRepository implements KeyValueRepository {
 
   /**
    * One group's statement. When it fails for a reason other than storage
-   * being unreachable, its writes are retried one by one, so one bad write
-   * fails alone; when storage is gone, the group fails (earlier groups keep
-   * their commits).
+   * being unreachable, or because only part of the store is (a Citus worker
+   * down), its writes are retried one by one, so one bad write - or one
+   * write to the missing node - fails alone; when storage is gone, the group
+   * fails (earlier groups keep their commits). A failed statement committed
+   * nothing (on Citus, a distributed transaction aborts on every node), so
+   * the retry writes each value once.
    */
   private async writeGroup(group: PendingWrite[]): Promise<PromiseSettledResult<WriteResult[]>[]> {
     try {
       return (await this.inner.putEach(group)).map((value) => ({ status: "fulfilled", value }));
     } catch (error) {
-      if (group.length === 1 || error instanceof StorageUnavailableError) return group.map(() => ({ status: "rejected", reason: error }));
+      if (group.length === 1 || (error instanceof StorageUnavailableError && !isPartialOutage(error))) return group.map(() => ({ status: "rejected", reason: error }));
       const alone: PromiseSettledResult<WriteResult[]>[] = [];
       for (const write of group) alone.push(...(await this.writeGroup([write])));
       return alone;
     }
   }
+}
+
+function isPartialOutage(error: unknown): boolean {
+  return error instanceof StorageUnavailableError && error.partial;
 }

@@ -425,6 +425,22 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     if (version < this.options.schemaVersion) {
       throw new Error(`database schema is at version ${version}, this build needs ${this.options.schemaVersion}`);
     }
+    if (this.options.distributed) await this.checkWorkers();
+  }
+
+  /**
+   * On Citus, every worker must answer: while one does not, the keys of its
+   * shards can be neither read nor written (the others can), and readiness
+   * says so rather than report a store that serves only part of its keys.
+   */
+  private async checkWorkers(): Promise<void> {
+    const { rows } = await this.sql.query<{ node: string; success: boolean; result: string }>(
+      "SELECT nodename || ':' || nodeport AS node, success, result FROM run_command_on_workers('SELECT 1')",
+    );
+    const down = rows.filter((row) => !row.success);
+    if (down.length > 0) {
+      throw new Error(`Citus worker ${down.map((row) => `${row.node} (${row.result})`).join(", ")} unreachable: the keys of its shards cannot be read or written`);
+    }
   }
 
   /** The extra WHERE clause for a version condition; null when it cannot match anything. */

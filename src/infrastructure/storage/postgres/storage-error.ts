@@ -23,6 +23,21 @@ const DRIVER_MESSAGES = [
 // pg-pool's answer when every connection stayed busy for connectionTimeoutMillis
 // (a new connection that cannot be made says "Connection terminated due to connection timeout").
 const POOL_WAIT_TIMEOUT = "timeout exceeded when trying to connect";
+// Citus, when a worker node does not answer: the coordinator is there, one node
+// behind it is not, and only the keys on that node's shards fail. Each of
+// these is raised before the distributed transaction commits, so it aborts
+// on every node: nothing of the statement was committed.
+const REMOTE_NODE = [
+  /connection to the remote node (?:[^@\s]+@)?(\S+?) failed/,
+  /connection establishment for node (\S+) failed/,
+  /failure on connection marked as essential: (\S+)/,
+  /failed to prepare transaction '[^']*' on host (\S+)/,
+  // Several rows are sent to their shards by COPY (and a worker's own error
+  // there, say a full disk, reads the same: a one-row retry names it).
+  /failed to COPY to shard \d+ on (\S+)/,
+  /failed to complete COPY on (\S+)/,
+  /cannot connect to (\S+) to fetch intermediate results/,
+];
 // SQLSTATE 57014: the server cancelled the statement at statement_timeout; nothing of it was committed.
 const STATEMENT_TIMEOUT = "57014";
 
@@ -53,6 +68,10 @@ export function classifyStorageError(error: unknown, engine = "PostgreSQL"): unk
   }
   if (error.message.includes(POOL_WAIT_TIMEOUT)) {
     return new StorageUnavailableError("every database connection stayed busy: the service is overloaded", { cause: error, reason: "overloaded" });
+  }
+  const node = REMOTE_NODE.map((pattern) => pattern.exec(error.message)?.[1]).find((match) => match !== undefined);
+  if (node !== undefined) {
+    return new StorageUnavailableError(`the database node ${node} is unreachable (the keys on its shards cannot be served now)`, { cause: error, reason: "unreachable", partial: true });
   }
   const unreachable =
     (typeof code === "string" && (NETWORK_ERRORS.has(code) || SHUTDOWN_STATES.has(code) || code.startsWith("08"))) ||
