@@ -1,0 +1,92 @@
+import { expect } from "chai";
+import { Pool } from "pg";
+import { PgPoolSqlClient } from "../../src/infrastructure/storage/postgres/pg-pool-sql-client";
+import { PostgresKeyValueRepository } from "../../src/infrastructure/storage/postgres/postgres-key-value-repository";
+import type { SqlResult } from "../../src/infrastructure/storage/postgres/sql-client";
+import { CITUS_SKIP_REASON, citusTestUrl } from "../support/citus";
+import { openTestStorage, testConfig } from "../support/test-storage";
+
+const url = citusTestUrl();
+
+/**
+ * A SqlClient that, before running each statement, has Citus EXPLAIN it with
+ * the same parameters, and keeps the plan: the plans of the statements the
+ * repository really sends.
+ */
+class ExplainingSqlClient extends PgPoolSqlClient {
+  readonly plans: string[] = [];
+
+  constructor(private readonly explainPool: Pool) {
+    super(explainPool);
+  }
+
+  override async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
+    const { rows } = await this.explainPool.query<{ "QUERY PLAN": string }>(`EXPLAIN (COSTS OFF) ${text}`, params as unknown[] | undefined);
+    this.plans.push(rows.map((row) => row["QUERY PLAN"]).join("\n"));
+    return super.query<Row>(text, params);
+  }
+}
+
+if (url === null) {
+  describe(`Citus query plans (${CITUS_SKIP_REASON})`, () => it.skip(CITUS_SKIP_REASON));
+} else {
+  describe("Citus query plans of kv's statements", () => {
+    let pool: Pool;
+    let sql: ExplainingSqlClient;
+    let repository: PostgresKeyValueRepository;
+    const T0 = Date.UTC(2026, 0, 1);
+
+    before(async () => {
+      // Migrates the cluster's database (and distributes kv_entries) if needed.
+      const storage = await openTestStorage(testConfig({ STORAGE: "postgres", DATABASE_URL: url }));
+      await storage.close();
+      pool = new Pool({ connectionString: url, max: 2 });
+      sql = new ExplainingSqlClient(pool);
+      repository = new PostgresKeyValueRepository(sql, { schemaVersion: 1, deleteBatchRows: null, exactCountLimit: 10, distributed: true });
+    });
+    after(() => pool?.end());
+
+    /** The plan of the one statement that `operation` sent. */
+    async function planOf(operation: () => Promise<unknown>): Promise<string> {
+      sql.plans.length = 0;
+      await operation();
+      expect(sql.plans, "one statement").to.have.length(1);
+      return sql.plans[0];
+    }
+
+    function expectRoutedToOneShard(plan: string, shardOperation: RegExp): void {
+      expect(plan).to.match(/^Custom Scan \(Citus Adaptive\)/);
+      expect(plan).to.include("Task Count: 1");
+      expect(plan).to.match(shardOperation);
+    }
+
+    it("point reads, writes, conditional writes and deletes are router queries: one task, on one shard, by its primary key", async () => {
+      const key = `plan-${T0}`;
+      expectRoutedToOneShard(await planOf(() => repository.putMany([{ key, value: "1" }], null, T0)), /Insert on kv_entries_\d+ e\n\s+Conflict Resolution: UPDATE/);
+      expectRoutedToOneShard(await planOf(() => repository.get(key, T0)), /Index Scan using kv_entries_pkey_\d+ on kv_entries_\d+/);
+      const written = await repository.get(key, T0);
+      const conditional = await planOf(() => repository.putIf({ key, value: "2" }, null, { kind: "version-in", versions: [written!.version] }, T0));
+      // The new version is drawn on the coordinator first (a volatile function), then the update goes to the shard.
+      expect(conditional).to.match(/Distributed Subplan \S+\n\s+-> {2}Result/);
+      expectRoutedToOneShard(conditional, /Update on kv_entries_\d+[\s\S]+Index Scan using kv_entries_pkey_\d+/);
+      expectRoutedToOneShard(await planOf(() => repository.putIf({ key: `${key}-new`, value: "3" }, null, { kind: "absent" }, T0)), /Insert on kv_entries_\d+ e/);
+      expectRoutedToOneShard(await planOf(() => repository.deleteIf(key, { kind: "present" }, T0)), /Delete on kv_entries_\d+[\s\S]+Index Scan using kv_entries_pkey_\d+/);
+    });
+
+    it("every shard has the trigram index that serves infix filters", async () => {
+      const { rows } = await pool.query<{ shards: string; with_index: string }>(
+        `SELECT count(*) AS shards, count(*) FILTER (WHERE success AND result = '1') AS with_index
+           FROM run_command_on_shards('kv_entries', $$SELECT count(*) FROM pg_index AS i
+             JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS a ON a.oid = c.relam
+            WHERE i.indrelid = '%s'::regclass AND a.amname = 'gin'$$)`,
+      );
+      expect(Number(rows[0].shards)).to.be.greaterThan(1);
+      expect(rows[0].with_index).to.equal(rows[0].shards);
+    });
+
+    it("a coalesced batch of reads is one statement with one task per shard it touches", async () => {
+      const plan = await planOf(() => repository.getEach(["a", "b", "c", "d"].map((key) => ({ key, now: T0 }))));
+      expect(plan).to.match(/^Custom Scan \(Citus Adaptive\)\n\s+Task Count: [2-4]\n/);
+    });
+  });
+}
