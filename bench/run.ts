@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
+import { databaseNodes, nodeCpuSeconds, type DatabaseNode } from "./database-nodes";
 import { cpuSeconds, memoryMb } from "./process-stats";
 import { INFIX_FILTER, PREFIX_FILTER, SCALE_KEYS, fullListing, loadScaleKeys, rawCursorRead, sequentialLatency, timePurge, writeExpiringKeys } from "./scale";
 import { KEY_COUNT, POINT_WORKLOADS, keyName } from "./workloads";
@@ -20,7 +21,12 @@ import { freePort } from "../test/support/free-port";
  * BENCH_CONNECTIONS (64), BENCH_WARMUP seconds (2), BENCH_WORKLOADS (a comma
  * list of workload names; all by default), BENCH_SCALE (storages that also
  * get the 1,000,000-key listing workloads; "postgres"), BENCH_DATABASE_URL
- * (default postgres://postgres@127.0.0.1:5432/kv_bench, created if missing).
+ * (default postgres://postgres@127.0.0.1:5432/kv_bench, created if missing),
+ * BENCH_CITUS_URL (the coordinator of a Citus cluster on this machine, for
+ * the storage "citus": kv with STORAGE=postgres on it; its kv tables are
+ * dropped first). For storages on a database, each row also gives the CPU
+ * the database servers used per request (PostgreSQL, or the coordinator and
+ * each worker), read from /proc, so the servers must run on this machine.
  */
 
 const DIST = join(__dirname, "..");
@@ -33,6 +39,7 @@ const settings = {
   workloads: process.env.BENCH_WORKLOADS?.split(",") ?? null,
   scale: (process.env.BENCH_SCALE ?? "postgres").split(",").filter((name) => name !== ""),
   databaseUrl: process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/kv_bench",
+  citusUrl: process.env.BENCH_CITUS_URL ?? null,
 };
 const pinned = spawnSync("taskset", ["-c", "0", "true"]).status === 0 && (spawnSync("nproc").stdout?.toString().trim() ?? "1") !== "1";
 const useWrk = spawnSync("wrk", ["--version"]).error === undefined;
@@ -53,6 +60,8 @@ interface Measurement {
   readonly cpuPerRequestUs: number;
   readonly rssMb: number;
   readonly errors: number;
+  /** CPU µs per request of each database server, in the order of databaseNodes(). */
+  readonly databaseCpuUs: readonly number[];
 }
 
 function command(args: string[], core: string[]): [string, string[]] {
@@ -126,12 +135,15 @@ function load(server: Running, workload: string, seconds: number): Promise<LoadR
   });
 }
 
-async function measure(server: Running, workload: string): Promise<Measurement> {
+async function measure(server: Running, workload: string, nodes: readonly DatabaseNode[]): Promise<Measurement> {
   const pid = server.process.pid!;
   const cpuBefore = cpuSeconds(pid);
+  const nodesBefore = nodes.map(nodeCpuSeconds);
   const result = await load(server, workload, settings.duration);
   const cpu = cpuSeconds(pid) - cpuBefore;
+  const perRequestUs = (seconds: number) => (result.requests > 0 ? (seconds * 1e6) / result.requests : 0);
   return {
+    databaseCpuUs: nodes.map((node, i) => perRequestUs(nodeCpuSeconds(node) - nodesBefore[i])),
     rps: result.rps,
     p50: result.p50,
     p99: result.p99,
@@ -143,10 +155,10 @@ async function measure(server: Running, workload: string): Promise<Measurement> 
 
 const median = (runs: Measurement[]): Measurement => [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
 
-async function databaseReachable(): Promise<boolean> {
-  const target = new URL(settings.databaseUrl);
+async function databaseReachable(url: string): Promise<boolean> {
+  const target = new URL(url);
   const database = target.pathname.slice(1);
-  const admin = new URL(settings.databaseUrl);
+  const admin = new URL(url);
   admin.pathname = "/postgres";
   const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: 2000 });
   try {
@@ -160,7 +172,7 @@ async function databaseReachable(): Promise<boolean> {
   } finally {
     await client.end();
   }
-  const db = new Client({ connectionString: settings.databaseUrl });
+  const db = new Client({ connectionString: url });
   await db.connect();
   await db.query("DROP TABLE IF EXISTS kv_entries, kv_schema_migrations; DROP SEQUENCE IF EXISTS kv_version_seq;");
   await db.end();
@@ -170,12 +182,16 @@ async function databaseReachable(): Promise<boolean> {
 async function benchStorage(storage: string): Promise<void> {
   const env: Record<string, string> = { STORAGE: storage, LOG_LEVEL: "info", SWEEP_INTERVAL_SECONDS: "30" };
   const dataDir = join(DIST, "..", ".bench-data");
-  if (storage === "postgres") {
-    if (!(await databaseReachable())) {
-      console.log(`\n## postgres: skipped (no PostgreSQL at ${settings.databaseUrl}; set BENCH_DATABASE_URL)`);
+  let nodes: DatabaseNode[] = [];
+  if (storage === "postgres" || storage === "citus") {
+    const url = storage === "postgres" ? settings.databaseUrl : settings.citusUrl;
+    if (url === null || !(await databaseReachable(url))) {
+      console.log(`\n## ${storage}: skipped (no database at ${url ?? "(unset)"}; set ${storage === "postgres" ? "BENCH_DATABASE_URL" : "BENCH_CITUS_URL"})`);
       return;
     }
-    env.DATABASE_URL = settings.databaseUrl;
+    env.STORAGE = "postgres";
+    env.DATABASE_URL = url;
+    nodes = await databaseNodes(url);
   }
   if (storage === "pglite") {
     spawnSync("rm", ["-rf", dataDir]);
@@ -195,14 +211,15 @@ async function benchStorage(storage: string): Promise<void> {
   servers.push(await startServer("node:http constant", join(__dirname, "servers", "bare-constant.js"), {}, "/"));
 
   console.log(`\n## ${storage}: ${KEY_COUNT.toLocaleString("en")} keys, ${settings.connections} connections, ${settings.duration} s runs, median of ${settings.rounds}`);
-  console.log("\n| workload | server | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | kv ÷ this |");
-  console.log("|---|---|---:|---:|---:|---:|---:|---:|");
+  const nodeColumns = nodes.map((node) => ` ${node.name} CPU µs/req |`).join("");
+  console.log(`\n| workload | server | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | kv ÷ this |${nodeColumns}`);
+  console.log(`|---|---|---:|---:|---:|---:|---:|---:|${nodes.map(() => "---:|").join("")}`);
   try {
     for (const { name: workload } of POINT_WORKLOADS.filter((w) => settings.workloads?.includes(w.name) ?? true)) {
       for (const server of servers) await load(server, workload, settings.warmup);
       const runs = new Map<string, Measurement[]>(servers.map((server) => [server.name, []]));
       for (let round = 0; round < settings.rounds; round++) {
-        for (const server of servers) runs.get(server.name)!.push(await measure(server, workload));
+        for (const server of servers) runs.get(server.name)!.push(await measure(server, workload, nodes));
       }
       const kv = median(runs.get(servers[0].name)!);
       for (const server of servers) {
@@ -210,7 +227,8 @@ async function benchStorage(storage: string): Promise<void> {
         const ratio = server === servers[0] ? "" : `${(kv.rps / m.rps).toFixed(2)}×`;
         const errors = m.errors > 0 ? ` (${m.errors} errors)` : "";
         console.log(
-          `| ${workload} | ${server.name} | ${Math.round(m.rps).toLocaleString("en")}${errors} | ${m.p50} | ${m.p99} | ${Math.round(m.cpuPerRequestUs)} | ${Math.round(m.rssMb)} | ${ratio} |`,
+          `| ${workload} | ${server.name} | ${Math.round(m.rps).toLocaleString("en")}${errors} | ${m.p50} | ${m.p99} | ${Math.round(m.cpuPerRequestUs)} | ${Math.round(m.rssMb)} | ${ratio} |` +
+            m.databaseCpuUs.map((us) => ` ${Math.round(us)} |`).join(""),
         );
       }
     }

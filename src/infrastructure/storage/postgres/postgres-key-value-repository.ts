@@ -56,6 +56,9 @@ export interface BatchStatements {
   putEach(writes: readonly PendingWrite[]): Promise<WriteResult[][]>;
 }
 
+/** Rows of one multi-row VALUES write: three parameters each, at most 65,535 per statement. */
+const MAX_VALUES_ROWS = 20_000;
+
 /** The default exactCountLimit: counting this many rows takes about a millisecond. */
 export const EXACT_COUNT_LIMIT = 10_000;
 
@@ -139,17 +142,20 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
              create_version = CASE WHEN e.expires_at_ms <= ${sqlInteger(now)} THEN NULL ELSE coalesce(e.create_version, e.version) END
        RETURNING key, version::text AS version, create_version IS NULL AS created`;
     // One row: VALUES, which Citus routes to the shard of the key. Several:
-    // the arrays unnested, one statement whatever the count (Citus runs it
-    // through the coordinator, in one distributed transaction). `now` is
-    // written into the statement because Citus sends the ON CONFLICT clause
-    // of an INSERT ... SELECT to the shards with the statement's parameters
-    // but without their types (42P18 "could not determine data type").
-    const { rows: written } =
-      rows.length === 1
+    // the arrays unnested, one statement whatever the count - except on
+    // Citus, where a VALUES list (up to MAX_VALUES_ROWS) is split by shard,
+    // each shard getting its own rows in one distributed transaction, while
+    // INSERT ... SELECT pulls the rows through the coordinator: 8.4k vs 0.3k
+    // keys/s for batches of 64 (bench/citus-batching.ts). `now` is written
+    // into the statement because Citus sends the ON CONFLICT clause of an
+    // INSERT ... SELECT to the shards with the statement's parameters but
+    // without their types (42P18 "could not determine data type").
+    const valuesList = rows.length === 1 || (this.options.distributed && rows.length <= MAX_VALUES_ROWS);
+    const { rows: written } = valuesList
         ? await this.sql.query<WriteRow>(
             `INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
-             VALUES ($1::text, $2::text, nextval('kv_version_seq'), NULL, $3::bigint) ${upsert}`,
-            [rows[0].entry.key, rows[0].entry.value, rows[0].expiresAt],
+             VALUES ${rows.map((_, i) => `($${3 * i + 1}::text, $${3 * i + 2}::text, nextval('kv_version_seq'), NULL, $${3 * i + 3}::bigint)`).join(", ")} ${upsert}`,
+            rows.flatMap((row) => [row.entry.key, row.entry.value, row.expiresAt]),
           )
         : await this.sql.query<WriteRow>(
             `INSERT INTO kv_entries AS e (key, value, version, create_version, expires_at_ms)
