@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Client } from "pg";
+import { withClient } from "../test/support/postgres";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -11,14 +11,8 @@ export interface DatabaseNode {
 }
 
 async function postmasterOf(url: string): Promise<number> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ setting: string }>("SELECT setting FROM pg_settings WHERE name = 'data_directory'");
-    return Number(readFileSync(join(rows[0].setting, "postmaster.pid"), "utf8").split("\n")[0]);
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withClient(url, (client) => client.query<{ setting: string }>("SELECT setting FROM pg_settings WHERE name = 'data_directory'"));
+  return Number(readFileSync(join(rows[0].setting, "postmaster.pid"), "utf8").split("\n")[0]);
 }
 
 /**
@@ -28,15 +22,11 @@ async function postmasterOf(url: string): Promise<number> {
  */
 export async function databaseNodes(url: string): Promise<DatabaseNode[]> {
   const nodes: DatabaseNode[] = [];
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  let workers: { nodename: string; nodeport: number }[] = [];
-  try {
+  const workers = await withClient(url, async (client) => {
     const { rows } = await client.query<{ citus: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS citus");
-    if (rows[0].citus) workers = (await client.query<{ nodename: string; nodeport: number }>("SELECT nodename, nodeport FROM pg_dist_node WHERE noderole = 'primary' AND groupid > 0 ORDER BY nodeport")).rows;
-  } finally {
-    await client.end();
-  }
+    if (!rows[0].citus) return [];
+    return (await client.query<{ nodename: string; nodeport: number }>("SELECT nodename, nodeport FROM pg_dist_node WHERE noderole = 'primary' AND groupid > 0 ORDER BY nodeport")).rows;
+  });
   nodes.push({ name: workers.length > 0 ? "coordinator" : "PostgreSQL", postmasterPid: await postmasterOf(url) });
   for (const [i, worker] of workers.entries()) {
     const target = new URL(url);

@@ -9,6 +9,7 @@ import { INFIX_FILTER, PREFIX_FILTER, SCALE_KEYS, fullListing, loadScaleKeys, ra
 import { KEY_COUNT, POINT_WORKLOADS, keyName } from "./workloads";
 import { wrkScript } from "./wrk-script";
 import { freePort } from "../test/support/free-port";
+import { withClient } from "../test/support/postgres";
 
 /**
  * `npm run bench`: the service against hand-written baselines, interleaved in
@@ -179,22 +180,6 @@ async function databaseReachable(url: string): Promise<boolean> {
   return true;
 }
 
-/**
- * Current planner statistics after the preload, as autovacuum would have
- * them a minute later: on Citus, each fresh shard without statistics
- * otherwise plans a batched point read as a scan (about 40 GET/s instead of
- * thousands). Citus passes ANALYZE on to every shard.
- */
-async function analyze(url: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query("ANALYZE kv_entries");
-  } finally {
-    await client.end();
-  }
-}
-
 async function benchStorage(storage: string): Promise<void> {
   const env: Record<string, string> = { STORAGE: storage, LOG_LEVEL: "info", SWEEP_INTERVAL_SECONDS: "30" };
   const dataDir = join(DIST, "..", ".bench-data");
@@ -215,7 +200,9 @@ async function benchStorage(storage: string): Promise<void> {
   }
   const servers: Running[] = [await startServer(`kv (${storage})`, join(DIST, "src", "main.js"), env, "/healthz")];
   await preload(servers[0]);
-  if (env.DATABASE_URL !== undefined) await analyze(env.DATABASE_URL);
+  // Planner statistics as autovacuum would have them a minute after the
+  // preload, so every run starts alike (Citus passes ANALYZE on to every shard).
+  if (env.DATABASE_URL !== undefined) await withClient(env.DATABASE_URL, (client) => client.query("ANALYZE kv_entries"));
   if (storage === "postgres") {
     servers.push(await startServer("node:http + pg", join(__dirname, "servers", "bare-pg.js"), { DATABASE_URL: settings.databaseUrl }, "/"));
   }

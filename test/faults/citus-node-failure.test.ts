@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { Client } from "pg";
 import { ChildService } from "../support/child-service";
 import { CITUS_TOOL_SKIP_REASON, citusClusterTool, ThrowawayCitusCluster } from "../support/citus";
 import { pause, waitFor } from "../support/polling";
+import { withClient } from "../support/postgres";
 import { WriteLoad } from "../support/write-load";
 
 const QUERY_TIMEOUT_MS = 3000;
@@ -23,29 +23,19 @@ async function timed(url: string, init: RequestInit = {}): Promise<{ status: num
  * committed on a worker until then.
  */
 async function recoverPreparedTransactions(url: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query("SELECT recover_prepared_transactions()");
-  } finally {
-    await client.end();
-  }
+  await withClient(url, (client) => client.query("SELECT recover_prepared_transactions()"));
 }
 
 /** The port of the worker that holds each key's shard. */
 async function workerPortsOf(url: string, keys: readonly string[]): Promise<Map<string, number>> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ key: string; port: number }>(
+  const { rows } = await withClient(url, (client) =>
+    client.query<{ key: string; port: number }>(
       `SELECT k AS key, s.nodeport AS port FROM unnest($1::text[]) AS k
          JOIN citus_shards AS s ON s.shardid = get_shard_id_for_distribution_column('kv_entries', k)`,
       [keys],
-    );
-    return new Map(rows.map((row) => [row.key, Number(row.port)]));
-  } finally {
-    await client.end();
-  }
+    ),
+  );
+  return new Map(rows.map((row) => [row.key, Number(row.port)]));
 }
 
 const tool = citusClusterTool();

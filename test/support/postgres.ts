@@ -15,13 +15,18 @@ export function postgresTestUrl(): string | null {
 
 export const POSTGRES_SKIP_REASON = "skipped: set TEST_DATABASE_URL to run against PostgreSQL";
 
-/** Drops everything the service creates, so the next start migrates from scratch. */
-export async function resetPostgres(url: string): Promise<void> {
+/** Runs `work` on a connection of its own to `url`, closed afterwards whatever happens. */
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query("DROP TABLE IF EXISTS kv_entries, kv_schema_migrations; DROP SEQUENCE IF EXISTS kv_version_seq;");
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/** Drops everything the service creates, so the next start migrates from scratch. */
+export async function resetPostgres(url: string): Promise<void> {
+  await withClient(url, (client) => client.query("DROP TABLE IF EXISTS kv_entries, kv_schema_migrations; DROP SEQUENCE IF EXISTS kv_version_seq;"));
 }
