@@ -54,6 +54,13 @@ describe("storage error classification", () => {
     }
   });
 
+  it("takes a worker connection lost mid-statement (libpq's words passed on by Citus as XX000) for a partial outage", () => {
+    const error = classifyStorageError(Object.assign(new Error("SSL SYSCALL error: EOF detected\ninvalid socket"), { code: "XX000" })) as StorageUnavailableError;
+    expect(error).to.be.instanceOf(StorageUnavailableError);
+    expect(error.partial).to.equal(true);
+    expect(error.message).to.equal("a database node behind the coordinator stopped answering (the keys on its shards cannot be served now)");
+  });
+
   it("classifies a full disk (SQLSTATE 53100, or ENOSPC from PGlite's files) as insufficient storage, not as a bug", () => {
     for (const code of ["53100", "ENOSPC"]) {
       const error = classifyStorageError(withCode(code), "PGlite");

@@ -38,6 +38,9 @@ const REMOTE_NODE = [
   /failed to complete COPY on (\S+)/,
   /cannot connect to (\S+) to fetch intermediate results/,
 ];
+// The same, when the worker's connection broke mid-statement and Citus passes
+// on libpq's own words (XX000), which do not name the node.
+const REMOTE_CONNECTION_LOST = ["SSL SYSCALL error: EOF detected", "server closed the connection unexpectedly"];
 // SQLSTATE 57014: the server cancelled the statement at statement_timeout; nothing of it was committed.
 const STATEMENT_TIMEOUT = "57014";
 
@@ -72,6 +75,9 @@ export function classifyStorageError(error: unknown, engine = "PostgreSQL"): unk
   const node = REMOTE_NODE.map((pattern) => pattern.exec(error.message)?.[1]).find((match) => match !== undefined);
   if (node !== undefined) {
     return new StorageUnavailableError(`the database node ${node} is unreachable (the keys on its shards cannot be served now)`, { cause: error, reason: "unreachable", partial: true });
+  }
+  if (code === "XX000" && REMOTE_CONNECTION_LOST.some((words) => error.message.includes(words))) {
+    return new StorageUnavailableError("a database node behind the coordinator stopped answering (the keys on its shards cannot be served now)", { cause: error, reason: "unreachable", partial: true });
   }
   const unreachable =
     (typeof code === "string" && (NETWORK_ERRORS.has(code) || SHUTDOWN_STATES.has(code) || code.startsWith("08"))) ||
