@@ -89,6 +89,16 @@ if (url === null) {
       expect(plan).to.match(/^Custom Scan \(Citus Adaptive\)\n\s+Task Count: [2-4]\n/);
     });
 
+    it("the keyspace statistics are answered by each shard on its own: no statement sends rows to the coordinator to be counted there", async () => {
+      sql.plans.length = 0;
+      await repository.statistics(T0, 100);
+      expect(sql.plans.length, "statements").to.be.within(2, 3);
+      for (const plan of sql.plans) {
+        expect(plan).to.match(/Custom Scan \(Citus Adaptive\)|Function Scan on run_command_on_workers/);
+        expect(plan).to.not.match(/Distributed Subplan|intermediate_result|pull to coordinator/);
+      }
+    });
+
     it("a write of several keys is one statement that Citus splits by shard, each shard getting its own rows (not pulled through the coordinator)", async () => {
       const entries = ["a", "b", "c", "d", "e", "f"].map((key) => ({ key: `plan-many-${key}`, value: "1" }));
       const plan = await planOf(() => repository.putMany(entries, null, T0));

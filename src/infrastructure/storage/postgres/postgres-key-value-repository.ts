@@ -5,6 +5,7 @@ import type { NewEntry, StoredEntry, WriteResult } from "../../../domain/stored-
 import { isLive } from "../../../domain/expiry";
 import { compareCodePoints } from "../../../domain/utf8";
 import type { WriteCondition } from "../../../domain/write-condition";
+import { citusKeyspaceStatistics } from "./citus-keyspace-statistics";
 import { toLikePattern } from "./like-pattern";
 import type { SqlClient } from "./sql-client";
 
@@ -25,8 +26,8 @@ export interface PostgresRepositoryOptions {
   readonly exactCountLimit: number;
   /**
    * kv_entries is a Citus distributed table: the sweeper cannot lock rows
-   * across shards (no multi-shard FOR UPDATE), and the statistics system
-   * counts rows per shard, on the workers.
+   * across shards (no multi-shard FOR UPDATE), and the statistics are read
+   * from the shards (see citusKeyspaceStatistics).
    */
   readonly distributed: boolean;
 }
@@ -387,6 +388,7 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
   }
 
   async statistics(now: number, expiredLimit: number): Promise<KeyspaceStatistics> {
+    if (this.options.distributed) return citusKeyspaceStatistics(this.sql, now, expiredLimit, this.options.exactCountLimit);
     // Every part stops early or reads one index edge, so the cost does not grow
     // with the table. Above exactCountLimit the entry count is n_live_tup: the
     // statistics system's running count, which trails commits by seconds and
@@ -410,17 +412,10 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     };
   }
 
-  /**
-   * n_live_tup of kv_entries; on Citus the sum over its shards, each counted
-   * on its worker (the coordinator's own statistics count nothing there).
-   * Shards on a worker that does not answer are left out.
-   */
+  /** n_live_tup of kv_entries. */
   private async estimatedEntries(): Promise<number> {
     const { rows } = await this.sql.query<{ estimate: string | null }>(
-      this.options.distributed
-        ? `SELECT sum(result::bigint) AS estimate FROM run_command_on_shards('kv_entries',
-             $$SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = '%s'::regclass$$) WHERE success`
-        : "SELECT n_live_tup AS estimate FROM pg_stat_user_tables WHERE relid = 'kv_entries'::regclass",
+      "SELECT n_live_tup AS estimate FROM pg_stat_user_tables WHERE relid = 'kv_entries'::regclass",
     );
     return Number(rows[0]?.estimate ?? 0);
   }
