@@ -222,7 +222,7 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
 
   async deleteMatching(pattern: KeyPattern | null, now: number): Promise<number> {
     const params: unknown[] = [now];
-    const where = pattern === null ? "TRUE" : `key LIKE $${params.push(toLikePattern(pattern))}::text ESCAPE '\\'`;
+    const where = pattern === null ? "TRUE" : filterClause(pattern, params);
     const batch = this.options.deleteBatchRows;
     const rows = batch === null ? "" : ` AND key IN (SELECT key FROM kv_entries WHERE ${where} LIMIT $${params.push(batch)}::bigint)`;
     // ${LIVE} reads $1 (now): the count is of live keys; expired rows are deleted all the same.
@@ -313,7 +313,7 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     while (found.length < count) {
       const windowRows = Math.max(count - found.length, 100);
       const params: unknown[] = [now, toLikePattern(pattern), windowRows, withValues];
-      // The literal prefix as a range start, not as LIKE: a LIKE here could tempt the planner to the trigram index.
+      // The literal prefix as where the walk along the primary key starts; the loop below stops past it.
       const bounds = prefix === "" ? ["TRUE"] : [`key >= $${params.push(prefix)}::text`];
       if (after !== null) bounds.push(`key > $${params.push(after)}::text`);
       if (range.through !== null) bounds.push(`key <= $${params.push(range.through)}::text`);
@@ -466,8 +466,22 @@ function rangeClause(range: KeyRange, params: unknown[]): string {
   const clauses = [LIVE];
   if (range.after !== null) clauses.push(`key > $${params.push(range.after)}::text`);
   if (range.through !== null) clauses.push(`key <= $${params.push(range.through)}::text`);
-  if (range.pattern !== null) clauses.push(`key LIKE $${params.push(toLikePattern(range.pattern))}::text ESCAPE '\\'`);
+  if (range.pattern !== null) clauses.push(filterClause(range.pattern, params));
   return clauses.join(" AND ");
+}
+
+/**
+ * A filter as SQL. The trigram index is over `key || ''` (migration 0005),
+ * so only a clause naming that expression can use it, and point reads never
+ * can: filters with literal text after a wildcard name it. `key LIKE` stays
+ * for the literal text in front, from which the planner derives a range of
+ * the primary key (`key >= 'abc' AND key < 'abd'`, exact under COLLATE "C").
+ */
+function filterClause(pattern: KeyPattern, params: unknown[]): string {
+  const like = `$${params.push(toLikePattern(pattern))}::text ESCAPE '\\'`;
+  if (!walksWindows(pattern)) return `key LIKE ${like}`;
+  const trigram = `(key || '') LIKE ${like}`;
+  return pattern.segments[0] === "" ? trigram : `key LIKE ${like} AND ${trigram}`;
 }
 
 /** A number written into a statement's text: only ever a safe integer, so nothing but digits and a sign. */

@@ -1,0 +1,16 @@
+-- The trigram index of 0002 was over `key` itself, and gin_trgm_ops also
+-- answers `key = ...` (pg_trgm 1.6, PostgreSQL 14+). Where the planner has no
+-- statistics for the table yet (rows loaded faster than autovacuum analyzes
+-- them; on Citus, every freshly filled shard) it priced that index below the
+-- primary key for a batch of point reads (`key = ANY(...)`), and chose it:
+-- the trigrams of one key match nearly every row (`use`, `ser` in each
+-- `user:…` key), so such a read took about 300 ms on 3,000 rows instead of
+-- under one. Over `key || ''` the trigram index serves only statements that
+-- name that expression - the filters with literal text after a wildcard (see
+-- filterClause in postgres-key-value-repository.ts) - and point reads, writes
+-- and key ranges can only ever use the primary key. 0006 drops the old index.
+-- One statement per file from here on: on Citus a DDL statement on the
+-- distributed table is passed on to the workers with the text of the whole
+-- script around it, which they refuse ("cannot insert multiple commands into
+-- a prepared statement").
+CREATE INDEX kv_entries_key_filter_trgm_idx ON kv_entries USING gin ((key || '') gin_trgm_ops);
