@@ -2,30 +2,11 @@ import { expect } from "chai";
 import { Pool } from "pg";
 import { PgPoolSqlClient } from "../../src/infrastructure/storage/postgres/pg-pool-sql-client";
 import { PostgresKeyValueRepository } from "../../src/infrastructure/storage/postgres/postgres-key-value-repository";
-import type { SqlResult } from "../../src/infrastructure/storage/postgres/sql-client";
 import { CITUS_SKIP_REASON, citusTestUrl } from "../support/citus";
+import { ExplainingSqlClient } from "../support/explaining-sql-client";
 import { openTestStorage, testConfig } from "../support/test-storage";
 
 const url = citusTestUrl();
-
-/**
- * A SqlClient that, before running each statement, has Citus EXPLAIN it with
- * the same parameters, and keeps the plan: the plans of the statements the
- * repository really sends.
- */
-class ExplainingSqlClient extends PgPoolSqlClient {
-  readonly plans: string[] = [];
-
-  constructor(private readonly explainPool: Pool) {
-    super(explainPool);
-  }
-
-  override async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
-    const { rows } = await this.explainPool.query<{ "QUERY PLAN": string }>(`EXPLAIN (COSTS OFF) ${text}`, params as unknown[] | undefined);
-    this.plans.push(rows.map((row) => row["QUERY PLAN"]).join("\n"));
-    return super.query<Row>(text, params);
-  }
-}
 
 if (url === null) {
   describe(`Citus query plans (${CITUS_SKIP_REASON})`, () => it.skip(CITUS_SKIP_REASON));
@@ -41,7 +22,7 @@ if (url === null) {
       const storage = await openTestStorage(testConfig({ STORAGE: "postgres", DATABASE_URL: url }));
       await storage.close();
       pool = new Pool({ connectionString: url, max: 2 });
-      sql = new ExplainingSqlClient(pool);
+      sql = new ExplainingSqlClient(new PgPoolSqlClient(pool), "EXPLAIN (COSTS OFF)");
       repository = new PostgresKeyValueRepository(sql, { schemaVersion: 1, deleteBatchRows: null, exactCountLimit: 10, distributed: true });
     });
     after(() => pool?.end());

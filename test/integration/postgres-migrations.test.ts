@@ -2,10 +2,11 @@ import { expect } from "chai";
 import { Pool } from "pg";
 import { PgPoolSqlClient } from "../../src/infrastructure/storage/postgres/pg-pool-sql-client";
 import { PostgresKeyValueRepository } from "../../src/infrastructure/storage/postgres/postgres-key-value-repository";
-import type { SqlClient, SqlQueryable } from "../../src/infrastructure/storage/postgres/sql-client";
+import type { SqlClient } from "../../src/infrastructure/storage/postgres/sql-client";
 import { KeyPattern } from "../../src/domain/key-pattern";
 import { loadMigrations, migrate } from "../../src/infrastructure/storage/postgres/migrator";
 import { migrationsDirectory } from "../../src/infrastructure/project-files";
+import { ExplainingSqlClient } from "../support/explaining-sql-client";
 import { POSTGRES_SKIP_REASON, postgresTestUrl, resetPostgres } from "../support/postgres";
 
 const url = postgresTestUrl();
@@ -71,11 +72,11 @@ if (url === null) {
           "INSERT INTO kv_entries (key, value, version, create_version) SELECT 'key-' || lpad(g::text, 7, '0'), '1', g, g FROM generate_series(1, 20000) AS g",
         );
         await client.exec("VACUUM ANALYZE kv_entries");
-        const plans: string[] = [];
-        await repositoryOn(explaining(client, plans)).list({ after: null, through: null, pattern: KeyPattern.parse("$12345$") }, 100, 0);
+        const explaining = new ExplainingSqlClient(client);
+        await repositoryOn(explaining).list({ after: null, through: null, pattern: KeyPattern.parse("$12345$") }, 100, 0);
         // As autovacuum leaves the table (statistics, the index's pending list merged). The walk along the key index stops once
         // matches prove sparse; the rest is read through the trigram index.
-        expect(plans.at(-1)).to.match(/Bitmap Index Scan on kv_entries_key_filter_trgm_idx/);
+        expect(explaining.plans.at(-1)).to.match(/Bitmap Index Scan on kv_entries_key_filter_trgm_idx/);
       } finally {
         await client.exec("DELETE FROM kv_entries WHERE key LIKE 'key-%'");
         await client.close();
@@ -90,28 +91,15 @@ async function rolledBack(client: SqlClient, work: (tx: SqlClient) => Promise<vo
   const rollback = new Error("roll back");
   await client
     .transaction(async (queryable) => {
-      await work(explaining(queryable, plans));
+      const explaining = new ExplainingSqlClient(queryable);
+      await work(explaining);
+      plans.push(...explaining.plans);
       throw rollback;
     })
     .catch((error: unknown) => {
       if (error !== rollback) throw error;
     });
   return plans;
-}
-
-/** A client that has PostgreSQL EXPLAIN each statement (with its parameters) into `plans` before running it. */
-function explaining(queryable: SqlQueryable, plans: string[]): SqlClient {
-  const client: SqlClient = {
-    async query(text, params) {
-      const { rows } = await queryable.query<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`, params);
-      plans.push(rows.map((row) => row["QUERY PLAN"]).join("\n"));
-      return queryable.query(text, params);
-    },
-    exec: (script) => queryable.exec(script),
-    transaction: (work) => work(client),
-    close: () => Promise.resolve(),
-  };
-  return client;
 }
 
 function repositoryOn(sql: SqlClient): PostgresKeyValueRepository {
