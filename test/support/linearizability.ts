@@ -89,7 +89,10 @@ interface Choice {
 /** Checks one key's history, starting from an absent register. */
 export function isLinearizable(history: readonly HistoryEntry[], initial: RegisterState = null): boolean {
   const head = buildEvents(history);
-  const linearized = new Uint8Array(history.length);
+  // One bit per operation: the memo keys are an eighth of a byte per
+  // operation, so a search across a crash (many outcomes unknown) fits in memory.
+  const linearized = new Uint8Array(Math.ceil(history.length / 8));
+  const mark = (id: number, on: boolean) => (on ? (linearized[id >> 3] |= 1 << (id & 7)) : (linearized[id >> 3] &= ~(1 << (id & 7))));
   const cache = new Set<string>();
   const calls: Choice[] = [];
   let state = initial;
@@ -97,8 +100,8 @@ export function isLinearizable(history: readonly HistoryEntry[], initial: Regist
 
   /** Linearizes `event` with the first untried, unseen option from `from`; false when there is none. */
   const tryOptions = (event: Event, before: RegisterState, options: RegisterState[], from: number): boolean => {
-    linearized[event.id] = 1;
-    const done = linearized.join("");
+    mark(event.id, true);
+    const done = Buffer.from(linearized).toString("latin1");
     for (let i = from; i < options.length; i++) {
       const key = `${done}|${JSON.stringify(options[i])}`;
       if (cache.has(key)) continue;
@@ -109,7 +112,7 @@ export function isLinearizable(history: readonly HistoryEntry[], initial: Regist
       entry = head.next;
       return true;
     }
-    linearized[event.id] = 0;
+    mark(event.id, false);
     return false;
   };
 
@@ -122,7 +125,7 @@ export function isLinearizable(history: readonly HistoryEntry[], initial: Regist
       const last = calls.pop();
       if (last === undefined) return false;
       state = last.state;
-      linearized[last.event.id] = 0;
+      mark(last.event.id, false);
       unlift(last.event);
       if (!tryOptions(last.event, last.state, last.options, last.next)) entry = last.event.next;
     }
