@@ -49,6 +49,16 @@ async function randomOperation(base: string, key: string, value: string, knownEt
   return { operation: { kind: "delete", existed: seen.status === 204 }, known: true };
 }
 
+async function isReady(base: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(5_000) });
+    await response.arrayBuffer();
+    return response.status === 200;
+  } catch {
+    return false; // not answering yet counts as not ready
+  }
+}
+
 /** Concurrent clients, each on random keys through random instances; returns the history. */
 async function runClients(servers: ChildService[], operationsPerClient: number): Promise<HistoryEntry[]> {
   const history: HistoryEntry[] = [];
@@ -62,7 +72,11 @@ async function runClients(servers: ChildService[], operationsPerClient: number):
         const result = await randomOperation(base, key, `"c${client}-${n}"`, known.get(key));
         if (result === null || !result.known) {
           if (result !== null) history.push({ key, invokedAt, returnedAt: Infinity, operation: result.operation });
-          await pause(300); // the storage is down: back off, as a client would
+          // The storage is down: back off until the instance is ready again, as
+          // a client behind a health-checking balancer would. This also keeps
+          // the unknown outcomes to about one per client, which keeps the
+          // search across the crash small.
+          await waitFor(() => isReady(base), 60_000, `${base} ready again`);
           continue;
         }
         const operation = result.operation;

@@ -86,8 +86,16 @@ interface Choice {
   readonly next: number;
 }
 
-/** Checks one key's history, starting from an absent register. */
-export function isLinearizable(history: readonly HistoryEntry[], initial: RegisterState = null): boolean {
+/**
+ * How many distinct (linearized set, state) pairs the search may visit before
+ * it gives up: about 1 GB of memo. A history that needs more is too ambiguous
+ * to decide (typically: many operations with unknown outcome on one key), and
+ * the checker says so instead of running out of memory.
+ */
+export const SEARCH_BUDGET = 4_000_000;
+
+/** Checks one key's history, starting from an absent register; throws when the search exceeds `budget`. */
+export function isLinearizable(history: readonly HistoryEntry[], initial: RegisterState = null, budget = SEARCH_BUDGET): boolean {
   const head = buildEvents(history);
   // One bit per operation: the memo keys are an eighth of a byte per
   // operation, so a search across a crash (many outcomes unknown) fits in memory.
@@ -105,6 +113,10 @@ export function isLinearizable(history: readonly HistoryEntry[], initial: Regist
     for (let i = from; i < options.length; i++) {
       const key = `${done}|${JSON.stringify(options[i])}`;
       if (cache.has(key)) continue;
+      if (cache.size >= budget) {
+        const unknown = history.filter((entry) => entry.returnedAt === Infinity).length;
+        throw new Error(`linearizability search gave up after ${budget} states: ${history.length} operations, ${unknown} with unknown outcome`);
+      }
       cache.add(key);
       calls.push({ event, state: before, options, next: i + 1 });
       state = options[i];

@@ -85,4 +85,12 @@ describe("linearizability checker (single register per key)", () => {
     }
     expect(isLinearizable(history)).to.equal(true);
   });
+
+  it("gives up with a clear error, not an out-of-memory crash, when a history needs more states than its budget", () => {
+    // Ten unanswered writes and an impossible read: the search must try every subset before it can say no.
+    const history = Array.from({ length: 10 }, (_, n) => op(n, Infinity, { kind: "write?", value: `w${n}` }));
+    history.push(op(20, 21, read({ value: "nobody wrote this", etag: "1" })));
+    expect(isLinearizable(history)).to.equal(false);
+    expect(() => isLinearizable(history, null, 50)).to.throw(/gave up after 50 states: 11 operations, 10 with unknown outcome/);
+  });
 });
