@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Pool } from "pg";
 import { PgPoolSqlClient } from "../../src/infrastructure/storage/postgres/pg-pool-sql-client";
+import { CITUS_SEQUENTIAL_SESSION } from "../../src/infrastructure/storage/postgres/open-postgres-storage";
 import { PostgresKeyValueRepository } from "../../src/infrastructure/storage/postgres/postgres-key-value-repository";
 import { CITUS_SKIP_REASON, citusTestUrl } from "../support/citus";
 import { ExplainingSqlClient } from "../support/explaining-sql-client";
@@ -85,6 +86,23 @@ if (url === null) {
       const plan = await planOf(() => repository.putMany(entries, null, T0));
       expect(plan).to.match(/^Custom Scan \(Citus Adaptive\)\n\s+Task Count: [2-6]\n/);
       expect(plan).to.not.include("pull to coordinator");
+    });
+
+    it("the sweeper's statements run on its own sessions, which run each multi-shard statement over one connection per worker", async () => {
+      const maintenancePool = new Pool({ connectionString: url, max: 1, options: CITUS_SEQUENTIAL_SESSION });
+      try {
+        const maintenance = new ExplainingSqlClient(new PgPoolSqlClient(maintenancePool), "EXPLAIN (COSTS OFF)");
+        const { rows } = await maintenancePool.query<{ size: string }>("SELECT current_setting('citus.max_adaptive_executor_pool_size') AS size");
+        expect(rows[0].size).to.equal("1");
+        const sweeping = new PostgresKeyValueRepository(sql, { schemaVersion: 1, deleteBatchRows: null, exactCountLimit: 10, distributed: true, maintenance });
+        sql.plans.length = 0;
+        await sweeping.purgeExpired(T0, 10);
+        expect(sql.plans, "statements on the requests' sessions").to.deep.equal([]);
+        const tasks = /Custom Scan \(Citus Adaptive\)\n\s+Task Count: (\d+)/.exec(maintenance.plans[0] ?? "");
+        expect(Number(tasks?.[1]), "the purge's first statement asks every shard").to.be.greaterThan(1);
+      } finally {
+        await maintenancePool.end();
+      }
     });
   });
 }

@@ -7,7 +7,7 @@ import { compareCodePoints } from "../../../domain/utf8";
 import type { WriteCondition } from "../../../domain/write-condition";
 import { citusKeyspaceStatistics } from "./citus-keyspace-statistics";
 import { toLikePattern } from "./like-pattern";
-import type { SqlClient } from "./sql-client";
+import type { SqlClient, SqlQueryable } from "./sql-client";
 
 export interface PostgresRepositoryOptions {
   /** checkReady() fails until the database reports this schema version. */
@@ -30,6 +30,17 @@ export interface PostgresRepositoryOptions {
    * from the shards (see citusKeyspaceStatistics).
    */
   readonly distributed: boolean;
+  /**
+   * Sessions for the sweeper's statements, which need no consistent view
+   * across shards (they delete keys already expired, each only if still
+   * expired). On Citus these sessions run each multi-shard statement over one
+   * connection per worker (citus.max_adaptive_executor_pool_size = 1): by
+   * default Citus opens up to 16 per worker for every such statement, which
+   * costs more than the statement. Requests keep the default: their listings
+   * rely on the shards being read in parallel (see docs/performance.md).
+   * Unset: the sweeper uses the repository's own client.
+   */
+  readonly maintenance?: SqlQueryable;
 }
 
 /** One point read: a key at a moment. */
@@ -375,12 +386,13 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
    * only the sweeper whose DELETE removed it counts it.
    */
   private async purgeAcrossShards(now: number, rows: number): Promise<{ removed: number; more: boolean }> {
-    const { rows: due } = await this.sql.query<{ key: string }>(
+    const sql = this.options.maintenance ?? this.sql;
+    const { rows: due } = await sql.query<{ key: string }>(
       "SELECT key FROM kv_entries WHERE expires_at_ms <= $1::bigint ORDER BY expires_at_ms LIMIT $2::bigint",
       [now, rows],
     );
     if (due.length === 0) return { removed: 0, more: false };
-    const { rowCount } = await this.sql.query("DELETE FROM kv_entries WHERE key = ANY($1::text[]) AND expires_at_ms <= $2::bigint", [
+    const { rowCount } = await sql.query("DELETE FROM kv_entries WHERE key = ANY($1::text[]) AND expires_at_ms <= $2::bigint", [
       due.map((row) => row.key),
       now,
     ]);
