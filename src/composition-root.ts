@@ -6,6 +6,7 @@ import { DeleteValues } from "./application/delete-values";
 import { DescribeKeyspace } from "./application/describe-keyspace";
 import { GetValue } from "./application/get-value";
 import { ListValues } from "./application/list-values";
+import { TrimChanges } from "./application/trim-changes";
 import { PurgeExpiredKeys } from "./application/purge-expired-keys";
 import { PutValue } from "./application/put-value";
 import { PutValues } from "./application/put-values";
@@ -115,13 +116,14 @@ function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metr
   useCase(PutValues, (repository) => new PutValues(repository, clock, metrics));
   useCase(DeleteValue, (repository) => new DeleteValue(repository, clock, metrics));
   useCase(DeleteValues, (repository) => new DeleteValues(repository, clock, metrics));
-  useCase(ListValues, (repository) => new ListValues(repository, clock, metrics, storage.listChunks));
+  useCase(ListValues, (repository) => new ListValues(repository, clock, metrics, storage.listChunks, storage.changes));
   useCase(PurgeExpiredKeys, (repository) => new PurgeExpiredKeys(repository, clock));
   useCase(CheckReadiness, (repository) => new CheckReadiness(repository));
   useCase(DescribeKeyspace, (repository) => new DescribeKeyspace(repository, clock));
 
   const sweeping = { intervalMs: config.sweepIntervalSeconds * 1000, batchSize: config.sweepBatchSize, maxBatches: 100 };
-  singleton(ExpirySweeper, (resolve) => new ExpirySweeper(resolve(PurgeExpiredKeys), sweeping, clock, metrics, logger));
+  const trim = storage.changes === null ? null : new TrimChanges(storage.changes, config.watchRetention, clock);
+  singleton(ExpirySweeper, (resolve) => new ExpirySweeper(resolve(PurgeExpiredKeys), sweeping, clock, metrics, logger, trim));
   singleton(
     KeysController,
     (resolve) =>

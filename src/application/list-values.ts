@@ -1,3 +1,4 @@
+import type { ChangeLog } from "../domain/change-log";
 import type { Clock } from "../domain/clock";
 import { DomainError } from "../domain/domain-error";
 import type { KeyPattern } from "../domain/key-pattern";
@@ -20,6 +21,12 @@ export interface Listing {
   readonly entries: AsyncIterable<StoredEntry>;
   /** Cursor for the next page when a limit was given and more entries follow; otherwise null. */
   readonly nextAfter: string | null;
+  /**
+   * The change log's head when the listing began, before its first read;
+   * null without a change log. Every change up to it is reflected in the
+   * listing (or superseded by a later one), so watching from it misses nothing.
+   */
+  readonly revision: number | null;
 }
 
 /** Bounds on one storage round trip: chunks grow from the first size up to the row cap while they stay under the byte budget. */
@@ -49,6 +56,7 @@ export class ListValues {
     private readonly outcomes: OperationOutcomes,
     /** How much one storage read may fetch: each storage adapter states its own. */
     private readonly chunks: ChunkPolicy,
+    private readonly changes: ChangeLog | null = null,
   ) {}
 
   async execute(request: ListRequest): Promise<Listing> {
@@ -58,14 +66,16 @@ export class ListValues {
     }
     // Any string orders as a cursor, but no key contains NUL and storage cannot hold one.
     if (after !== null && after.includes("\u0000")) throw new DomainError("invalid-page", "a page cursor must not contain NUL (U+0000)");
-    if (limit === null) return this.listed({ entries: this.read({ pattern, after, through: null }, Infinity), nextAfter: null });
+    // Read first: whatever committed up to this revision, every later read sees.
+    const revision = this.changes === null ? null : await this.changes.head();
+    if (limit === null) return this.listed({ entries: this.read({ pattern, after, through: null }, Infinity), nextAfter: null, revision });
 
     // Find where the page ends (and whether anything follows) from keys alone,
     // before any value is read, so the Link header can precede a streamed body.
     const boundary = await this.repository.keysAt({ pattern, after, through: null }, limit - 1, this.clock.now());
     const through = boundary.length > 0 ? boundary[0] : null;
     const nextAfter = boundary.length > 1 ? boundary[0] : null;
-    return this.listed({ entries: this.read({ pattern, after, through }, limit), nextAfter });
+    return this.listed({ entries: this.read({ pattern, after, through }, limit), nextAfter, revision });
   }
 
   private listed(listing: Listing): Listing {

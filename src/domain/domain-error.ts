@@ -11,7 +11,8 @@ export type DomainErrorCode =
   | "key-not-found"
   | "precondition-failed"
   | "storage-unavailable"
-  | "insufficient-storage";
+  | "insufficient-storage"
+  | "revision-compacted";
 
 export class DomainError extends Error {
   constructor(
@@ -74,5 +75,20 @@ export class InsufficientStorageError extends DomainError {
     super("insufficient-storage", message);
     this.name = "InsufficientStorageError";
     if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
+ * The changes after the requested revision are no longer kept: the caller
+ * must read the current state again and continue from its revision.
+ */
+export class RevisionCompactedError extends DomainError {
+  /** The smallest revision a reader may still continue from. */
+  readonly oldestAvailable: number;
+
+  constructor(requested: number, oldestAvailable: number) {
+    super("revision-compacted", `changes after revision ${requested} are no longer kept; the oldest revision to continue from is ${oldestAvailable}`);
+    this.name = "RevisionCompactedError";
+    this.oldestAvailable = oldestAvailable;
   }
 }

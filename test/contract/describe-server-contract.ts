@@ -1,12 +1,14 @@
+import { Client } from "pg";
 import { resetPostgres } from "../support/postgres";
 import { openTestStorage, testConfig } from "../support/test-storage";
-import { describeRepositoryContract } from "./key-value-repository.contract";
+import type { HeldWrite } from "./change-log.contract";
+import { describeRepositoryContract, type ChangeLogSupport } from "./key-value-repository.contract";
 
 /**
  * The repository contract on a PostgreSQL server (or a Citus coordinator) at
  * `url`, migrated from scratch; skipped, saying why, when there is none.
  */
-export function describeServerContract(name: string, url: string | null, skipReason: string): void {
+export function describeServerContract(name: string, url: string | null, skipReason: string, changeLog: ChangeLogSupport): void {
   if (url === null) {
     describe(`KeyValueRepository contract: ${name} (${skipReason})`, () => {
       it.skip(skipReason);
@@ -18,8 +20,31 @@ export function describeServerContract(name: string, url: string | null, skipRea
     const storage = await openTestStorage(testConfig({ STORAGE: "postgres", DATABASE_URL: url }));
     return {
       repository: storage.repository,
+      changes: storage.changes,
+      holdWrite: (key) => holdWrite(url, key),
       reset: async () => void (await storage.repository.deleteMatching(null, 0)),
       close: () => storage.close(),
     };
-  });
+  }, changeLog);
+}
+
+/** Inserts `key` on a connection of its own, in a transaction left open. */
+async function holdWrite(url: string, key: string): Promise<HeldWrite> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const finish = async (statement: string) => {
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  try {
+    await client.query("BEGIN");
+    await client.query("INSERT INTO kv_entries (key, value, version, expires_at_ms) VALUES ($1, '1', nextval('kv_version_seq'), NULL)", [key]);
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+  return { commit: () => finish("COMMIT"), rollback: () => finish("ROLLBACK") };
 }

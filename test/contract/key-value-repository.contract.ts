@@ -2,9 +2,18 @@ import { expect } from "chai";
 import { KeyPattern } from "../../src/domain/key-pattern";
 import type { KeyRange, KeyValueRepository } from "../../src/domain/key-value-repository";
 import type { NewEntry } from "../../src/domain/stored-entry";
+import type { ChangeLog } from "../../src/domain/change-log";
+import { describeChangeLogContract, type HeldWrite } from "./change-log.contract";
+
+/** Whether the storage keeps a change log, and whether its transactions can interleave; or why it keeps none. */
+export type ChangeLogSupport = { readonly kept: true; readonly heldWrites: boolean } | { readonly kept: false; readonly reason: string };
 
 export interface RepositoryHarness {
   readonly repository: KeyValueRepository;
+  /** The storage's change log; null where it keeps none. */
+  readonly changes: ChangeLog | null;
+  /** Where the storage has concurrent sessions: a write held open in a transaction of its own. */
+  readonly holdWrite?: (key: string) => Promise<HeldWrite>;
   /** Removes every key. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -21,7 +30,7 @@ const matching = (source: string): KeyRange => ({ pattern: KeyPattern.parse(sour
  * in-memory adapter, PGlite and a PostgreSQL server; an adapter that passes
  * is interchangeable with the others.
  */
-export function describeRepositoryContract(adapter: string, open: () => Promise<RepositoryHarness>): void {
+export function describeRepositoryContract(adapter: string, open: () => Promise<RepositoryHarness>, changeLog: ChangeLogSupport): void {
   describe(`KeyValueRepository contract: ${adapter}`, function () {
     let harness: RepositoryHarness;
     let repo: KeyValueRepository;
@@ -410,5 +419,11 @@ export function describeRepositoryContract(adapter: string, open: () => Promise<
     it("reports ready", async () => {
       await repo.checkReady();
     });
+
+    if (changeLog.kept) {
+      describeChangeLogContract(() => ({ repository: repo, changes: harness.changes!, holdWrite: harness.holdWrite }), changeLog);
+    } else {
+      it.skip(`change log (${changeLog.reason})`);
+    }
   });
 }

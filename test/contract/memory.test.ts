@@ -3,5 +3,10 @@ import { describeRepositoryContract } from "./key-value-repository.contract";
 
 describeRepositoryContract("memory", () => {
   const repository = new InMemoryKeyValueRepository();
-  return Promise.resolve({ repository, reset: async () => void (await repository.deleteMatching(null, 0)), close: () => Promise.resolve() });
-});
+  return Promise.resolve({
+    repository,
+    changes: repository.changes,
+    reset: async () => void (await repository.deleteMatching(null, 0)),
+    close: () => Promise.resolve(),
+  });
+}, { kept: true, heldWrites: false });

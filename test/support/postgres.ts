@@ -28,5 +28,11 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
 
 /** Drops everything the service creates, so the next start migrates from scratch. */
 export async function resetPostgres(url: string): Promise<void> {
-  await withClient(url, (client) => client.query("DROP TABLE IF EXISTS kv_entries, kv_schema_migrations; DROP SEQUENCE IF EXISTS kv_version_seq;"));
+  await withClient(url, (client) =>
+    client.query(
+      `DROP TABLE IF EXISTS kv_entries, kv_schema_migrations, kv_changes, kv_revision;
+       DROP FUNCTION IF EXISTS kv_record_puts(), kv_record_removals();
+       DROP SEQUENCE IF EXISTS kv_version_seq;`,
+    ),
+  );
 }

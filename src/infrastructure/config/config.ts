@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { Retention } from "../../domain/change-log";
 
 export type StorageKind = "postgres" | "pglite" | "memory";
 export type LogLevel = "error" | "warn" | "info" | "debug" | "silent";
@@ -23,6 +24,8 @@ export interface AppConfig {
   readonly maxListings: number;
   readonly sweepIntervalSeconds: number;
   readonly sweepBatchSize: number;
+  /** How long the change log keeps changes (trimmed by the sweeper). */
+  readonly watchRetention: Retention;
   readonly dbPoolMax: number;
   readonly dbConnectTimeoutMs: number;
   readonly dbQueryTimeoutMs: number;
@@ -66,6 +69,7 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: "MAX_CONNECTIONS", fallback: "1000", meaning: "open connections at most; beyond, new ones are closed at once (keep under ulimit -n)" },
   { name: "SWEEP_INTERVAL_SECONDS", fallback: "30", meaning: "pause between purges of expired keys; 0 disables the sweeper" },
   { name: "SWEEP_BATCH_SIZE", fallback: "1000", meaning: "rows per purge batch" },
+  { name: "WATCH_RETENTION", fallback: "1h", meaning: "how long the change log keeps changes: a duration (90s, 30m, 1h, 7d) or a count (100000 changes); trimmed by the sweeper" },
   { name: "DB_POOL_MAX", fallback: "10", meaning: "PostgreSQL connections per instance" },
   { name: "DB_CONNECT_TIMEOUT_MS", fallback: "5000", meaning: "wait for a PostgreSQL connection before answering 503" },
   { name: "DB_QUERY_TIMEOUT_MS", fallback: "30000", meaning: "a statement running longer is cancelled (503); PGlite silent this long is stopped" },
@@ -142,6 +146,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxConnections: integer(env, "MAX_CONNECTIONS", 1, 1_000_000),
     sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 0, 86_400),
     sweepBatchSize: integer(env, "SWEEP_BATCH_SIZE", 1, 100_000),
+    watchRetention: retention(env, "WATCH_RETENTION"),
     dbPoolMax: integer(env, "DB_POOL_MAX", 1, 1000),
     dbConnectTimeoutMs: integer(env, "DB_CONNECT_TIMEOUT_MS", 100, 600_000),
     dbQueryTimeoutMs: integer(env, "DB_QUERY_TIMEOUT_MS", 100, 600_000),
@@ -181,6 +186,21 @@ function tokensFrom(env: Readonly<Record<string, string | undefined>>): string[]
     }
   }
   return tokens;
+}
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration such as 90s, 30m, 1h or 7d (up to 365 days), or a count such as "100000 changes". */
+function retention(env: Readonly<Record<string, string | undefined>>, name: string): Retention {
+  const raw = text(env, name) ?? fallbackOf(name);
+  const duration = /^([1-9][0-9]{0,5})(s|m|h|d)$/.exec(raw);
+  if (duration !== null) {
+    const ms = Number(duration[1]) * DURATION_UNITS_MS[duration[2]];
+    if (ms <= 365 * DURATION_UNITS_MS.d) return { kind: "duration", ms };
+  }
+  const count = /^([1-9][0-9]{0,9}) ?changes$/.exec(raw);
+  if (count !== null) return { kind: "count", changes: Number(count[1]) };
+  throw new ConfigError(`${name}=${raw} must be a duration such as 90s, 30m, 1h or 7d (at most 365d), or a count such as "100000 changes"`);
 }
 
 function text(env: Readonly<Record<string, string | undefined>>, name: string): string | null {

@@ -1,4 +1,5 @@
 import type { ChunkPolicy } from "../../application/list-values";
+import type { ChangeLog } from "../../domain/change-log";
 import type { Clock } from "../../domain/clock";
 import type { KeyValueRepository } from "../../domain/key-value-repository";
 import type { AppConfig, StorageKind } from "../config/config";
@@ -9,6 +10,8 @@ import type { Metrics } from "../metrics/metrics";
 export interface Storage {
   readonly kind: StorageKind;
   readonly repository: KeyValueRepository;
+  /** The store's changes; null where the storage keeps none (a Citus distributed table). */
+  readonly changes: ChangeLog | null;
   /** How much one listing read should fetch from this backend. */
   readonly listChunks: ChunkPolicy;
   close(): Promise<void>;

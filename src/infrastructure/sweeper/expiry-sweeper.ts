@@ -1,4 +1,5 @@
 import type { PurgeExpiredKeys, PurgeLimits } from "../../application/purge-expired-keys";
+import type { TrimChanges } from "../../application/trim-changes";
 import type { Clock } from "../../domain/clock";
 import { errorFields, type Logger } from "../logging/logger";
 import type { Metrics } from "../metrics/metrics";
@@ -9,7 +10,8 @@ export interface SweeperSettings extends PurgeLimits {
 }
 
 /**
- * Runs PurgeExpiredKeys periodically. Runs never overlap (the next one is
+ * Runs PurgeExpiredKeys periodically, then TrimChanges where the storage
+ * keeps a change log. Runs never overlap (the next one is
  * scheduled when the previous ends); when a run stops at its batch cap with
  * more expired keys waiting, the next starts right away instead of after the
  * interval. Several instances may sweep one database at once.
@@ -25,6 +27,7 @@ export class ExpirySweeper {
     private readonly clock: Clock,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    private readonly trim: TrimChanges | null = null,
   ) {}
 
   start(): void {
@@ -47,12 +50,14 @@ export class ExpirySweeper {
     const started = this.clock.now();
     try {
       const report = await this.purge.execute(this.settings);
+      const trimmed = this.trim === null ? 0 : await this.trim.execute(this.settings);
       this.metrics.purgedKeys.inc(report.purged);
       this.metrics.sweeps.inc({ result: "ok" });
       this.metrics.lastSweep.set(this.clock.now() / 1000);
-      const level = report.purged > 0 ? "info" : "debug";
+      const level = report.purged > 0 || trimmed > 0 ? "info" : "debug";
       this.logger.log(level, "sweeper run", {
         purged: report.purged,
+        changes_trimmed: trimmed,
         batches: report.batches,
         backlog: report.backlog,
         duration_ms: this.clock.now() - started,

@@ -116,6 +116,7 @@ export class KeysController {
     const limitText = query.get("limit");
     const limit = limitText === undefined ? null : parseDigits("limit", limitText, "invalid-page", `from 1 to ${MAX_PAGE_SIZE}`);
     const listing = await this.listValues.execute({ pattern, after: query.get("after") ?? null, limit });
+    if (listing.revision !== null) ctx.set("KV-Revision", String(listing.revision));
     if (listing.nextAfter !== null && limit !== null) {
       ctx.set("Link", `<${nextPageLink(ctx.path, pattern, limit, listing.nextAfter)}>; rel="next"`);
     }

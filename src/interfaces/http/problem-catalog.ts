@@ -40,6 +40,7 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemType>> = {
   "storage-unavailable": { status: 503, title: "Storage unavailable", retryAfter: true },
   "too-many-listings": { status: 503, title: "Too many listings in progress", retryAfter: true },
   "insufficient-storage": { status: 507, title: "Insufficient storage" },
+  "revision-compacted": { status: 410, title: "Revision compacted" },
 };
 
 export function problemTypeUri(code: ProblemCode): string {

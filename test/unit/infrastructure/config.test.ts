@@ -11,6 +11,14 @@ describe("loadConfig", () => {
     expect(config.dataDir).to.match(/\/data$/);
   });
 
+  it("reads WATCH_RETENTION as a duration (1h by default) or a count of changes", () => {
+    expect(loadConfig({}).watchRetention).to.deep.equal({ kind: "duration", ms: 3_600_000 });
+    expect(loadConfig({ WATCH_RETENTION: "90s" }).watchRetention).to.deep.equal({ kind: "duration", ms: 90_000 });
+    expect(loadConfig({ WATCH_RETENTION: "7d" }).watchRetention).to.deep.equal({ kind: "duration", ms: 7 * 86_400_000 });
+    expect(loadConfig({ WATCH_RETENTION: "100000 changes" }).watchRetention).to.deep.equal({ kind: "count", changes: 100_000 });
+    expect(loadConfig({ WATCH_RETENTION: "5changes" }).watchRetention).to.deep.equal({ kind: "count", changes: 5 });
+  });
+
   it("chooses PostgreSQL when DATABASE_URL is set", () => {
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db" }).storage).to.equal("postgres");
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", STORAGE: "memory" }).storage).to.equal("memory");
@@ -33,6 +41,10 @@ describe("loadConfig", () => {
       [{ API_TOKEN: "has a space in the middle" }, /without spaces/],
       [{ API_TOKENS_FILE: "/nonexistent/tokens" }, /API_TOKENS_FILE=\/nonexistent\/tokens cannot be read/],
       [{ METRICS_AUTH: "token" }, /METRICS_AUTH=token needs API_TOKEN or API_TOKENS_FILE/],
+      [{ WATCH_RETENTION: "3600" }, /WATCH_RETENTION=3600 must be a duration such as 90s, 30m, 1h or 7d/],
+      [{ WATCH_RETENTION: "2y" }, /WATCH_RETENTION=2y/],
+      [{ WATCH_RETENTION: "366d" }, /at most 365d/],
+      [{ WATCH_RETENTION: "0 changes" }, /or a count such as "100000 changes"/],
     ];
     for (const [env, message] of bad) expect(() => loadConfig(env)).to.throw(ConfigError, message);
   });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import sinon from "sinon";
 import { PurgeExpiredKeys } from "../../../src/application/purge-expired-keys";
+import { TrimChanges } from "../../../src/application/trim-changes";
 import { Metrics } from "../../../src/infrastructure/metrics/metrics";
 import { InMemoryKeyValueRepository } from "../../../src/infrastructure/storage/memory/in-memory-key-value-repository";
 import { ExpirySweeper } from "../../../src/infrastructure/sweeper/expiry-sweeper";
@@ -47,6 +48,24 @@ describe("ExpirySweeper", () => {
     expect(await metricValue("kv_sweeper_runs_total", { result: "ok" })).to.equal(2);
     expect(await metricValue("kv_sweeper_last_success_timestamp_seconds")).to.equal(clock.now() / 1000);
     expect(logs.records.filter((log) => log.message === "sweeper run").map((log) => log.purged)).to.deep.equal([4, 1]);
+  });
+
+  it("then trims the change log to its retention, in the same bounded batches, and logs how many changes went", async () => {
+    const withTrim = new ExpirySweeper(
+      new PurgeExpiredKeys(repository, clock),
+      { intervalMs: 1000, batchSize: 2, maxBatches: 2 },
+      clock,
+      metrics,
+      logs.logger,
+      new TrimChanges(repository.changes, { kind: "count", changes: 3 }, clock),
+    );
+    clock.advance(10);
+    await withTrim.runOnce(); // 5 puts and 4 expires recorded; 4 changes trimmed (the batch cap)
+    await withTrim.runOnce(); // 1 more expire; 3 more trimmed
+    expect(logs.records.filter((log) => log.message === "sweeper run").map((log) => log.changes_trimmed)).to.deep.equal([4, 3]);
+    const head = await repository.changes.head();
+    expect(head).to.equal(10);
+    expect((await repository.changes.read(head - 3, null, 10)).map((change) => change.kind)).to.deep.equal(["expire", "expire", "expire"]);
   });
 
   it("leaves keys alone before they expire", async () => {

@@ -6,6 +6,7 @@ import type { NewEntry, StoredEntry, WriteResult } from "../../../domain/stored-
 import { compareCodePoints } from "../../../domain/utf8";
 import { conditionHolds, type WriteCondition } from "../../../domain/write-condition";
 import { ExpiryQueue, type ExpiryTicket } from "./expiry-queue";
+import { InMemoryChangeLog } from "./in-memory-change-log";
 import { SortedKeyIndex } from "./sorted-key-index";
 
 interface Item {
@@ -25,6 +26,9 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
   private readonly expiries = new ExpiryQueue();
   private lastVersion = 0;
 
+  /** `changes` records every write and removal, as the database adapters' triggers do. */
+  constructor(readonly changes = new InMemoryChangeLog()) {}
+
   get(key: string, now: number): Promise<StoredEntry | null> {
     const item = this.liveItem(key, now);
     return Promise.resolve(item ? toEntry(key, item) : null);
@@ -43,24 +47,20 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
   deleteIf(key: string, condition: WriteCondition, now: number): Promise<boolean> {
     const current = this.liveItem(key, now);
     if (!current || !conditionHolds(condition, String(current.version))) return Promise.resolve(false);
-    this.remove(key);
+    this.remove(key, now);
     return Promise.resolve(true);
   }
 
   deleteMatching(pattern: KeyPattern | null, now: number): Promise<number> {
     let live = 0;
-    for (const item of this.items.values()) if (isLive(item.expiresAt, now)) live++;
-    if (pattern === null) {
-      this.items.clear();
-      this.index.clear();
-      this.expiries.clear();
-      return Promise.resolve(live);
-    }
-    live = 0;
-    const doomed = [...this.index.keysAfter(null)].filter((key) => pattern.matches(key));
+    const doomed = [...this.index.keysAfter(null)].filter((key) => pattern === null || pattern.matches(key));
     for (const key of doomed) {
       if (isLive((this.items.get(key) as Item).expiresAt, now)) live++;
-      this.remove(key);
+      this.remove(key, now);
+    }
+    if (pattern === null) {
+      this.index.clear();
+      this.expiries.clear();
     }
     return Promise.resolve(live);
   }
@@ -91,7 +91,7 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
       const ticket = this.expiries.popDue(now);
       if (!ticket) break;
       if (this.isCurrent(ticket)) {
-        this.remove(ticket.key);
+        this.remove(ticket.key, now);
         purged++;
       }
     }
@@ -125,13 +125,17 @@ export class InMemoryKeyValueRepository implements KeyValueRepository {
     this.items.set(entry.key, { value: entry.value, version, expiresAt });
     if (!previous) this.index.add(entry.key);
     if (expiresAt !== null) this.expiries.push({ expiresAt, key: entry.key, version });
+    this.changes.record({ key: entry.key, kind: "put", value: entry.value, version: String(version), expiresAt }, now);
     const created = !previous || !isLive(previous.expiresAt, now);
     return { key: entry.key, version: String(version), expiresAt, created };
   }
 
-  private remove(key: string): void {
+  /** Removes a stored key; recorded as expired when its expiry had passed at `now`. */
+  private remove(key: string, now: number): void {
+    const { version, expiresAt } = this.items.get(key) as Item;
     this.items.delete(key);
     this.index.remove();
+    this.changes.record({ key, kind: isLive(expiresAt, now) ? "delete" : "expire", value: null, version: String(version), expiresAt }, now);
   }
 
   private isCurrent(ticket: ExpiryTicket): boolean {

@@ -5,5 +5,6 @@ import { InMemoryKeyValueRepository } from "./in-memory-key-value-repository";
 export function openMemoryStorage({ logger }: StorageContext): Storage {
   logger.warn("memory storage: every key is lost when the process stops; use STORAGE=pglite or postgres to keep data");
   // A chunk is a slice of an index walk with no round trip to amortise: the bounds only cap what one read holds.
-  return { kind: "memory", repository: new InMemoryKeyValueRepository(), listChunks: chunkPolicy(10_000), close: () => Promise.resolve() };
+  const repository = new InMemoryKeyValueRepository();
+  return { kind: "memory", repository, changes: repository.changes, listChunks: chunkPolicy(10_000), close: () => Promise.resolve() };
 }

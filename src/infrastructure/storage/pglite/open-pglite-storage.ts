@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { chunkPolicy } from "../../../application/list-values";
 import { CoalescingKeyValueRepository } from "../postgres/coalescing-key-value-repository";
+import { PostgresChangeLog } from "../postgres/postgres-change-log";
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
 import { runMigrations } from "../postgres/run-migrations";
 import { StorageLostError, type Storage, type StorageContext } from "../storage";
@@ -78,7 +79,7 @@ export async function openPgliteStorage({ config, clock, logger, metrics, onLost
     // PGlite runs one statement at a time anyway: one batch in flight.
     const coalescing = new CoalescingKeyValueRepository(statements, { reads: { maxInFlight: 1, maxBatch: 256 }, writes: { maxInFlight: 1, maxBatch: 64 } });
     const repository = guardWrites(countChanges(coalescing, maintenance), freeSpace);
-    return { kind: "pglite", repository, listChunks: LIST_CHUNKS, close };
+    return { kind: "pglite", repository, changes: new PostgresChangeLog(sql), listChunks: LIST_CHUNKS, close };
   } catch (error) {
     await close();
     throw error;

@@ -8,6 +8,7 @@ import type { Storage, StorageContext } from "../storage";
 import { PgPoolSqlClient } from "./pg-pool-sql-client";
 import { readDistribution } from "./citus-distribution";
 import { CoalescingKeyValueRepository, type CoalescingOptions } from "./coalescing-key-value-repository";
+import { PostgresChangeLog } from "./postgres-change-log";
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "./postgres-key-value-repository";
 import { runMigrations } from "./run-migrations";
 import type { SqlClient } from "./sql-client";
@@ -47,7 +48,9 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
     }
     const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null, exactCountLimit: EXACT_COUNT_LIMIT, distributed, maintenance });
     const repository = new CoalescingKeyValueRepository(statements, POOL_BATCHING);
-    return { kind: "postgres", repository, listChunks: LIST_CHUNKS, close };
+    // On Citus migration 0007 creates no change log (see there).
+    const changes = distributed ? null : new PostgresChangeLog(sql);
+    return { kind: "postgres", repository, changes, listChunks: LIST_CHUNKS, close };
   } catch (error) {
     await close();
     throw error;

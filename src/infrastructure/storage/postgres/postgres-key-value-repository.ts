@@ -90,6 +90,14 @@ interface WriteRow {
 // Live means "no expiry, or expiry strictly after now": the boundary of isLive() in src/domain/expiry.ts.
 const LIVE = "(expires_at_ms IS NULL OR expires_at_ms > $1::bigint)";
 
+// For the change log's trigger (migration 0007): sets kv.now to $1 for the
+// rest of the statement's transaction, once, before the first row is deleted,
+// so a removed row whose expiry had passed by $1 is recorded as 'expire'.
+// An uncorrelated EXISTS is evaluated once, as an init plan. Not on Citus,
+// which has no change log (and would run the CTE as a separate subplan).
+const MARK_NOW = { with: "WITH marker AS MATERIALIZED (SELECT set_config('kv.now', $1::text, true))", and: " AND EXISTS (SELECT FROM marker)" };
+const NO_MARK = { with: "", and: "" };
+
 // Versions are bigints we issued; anything else in an If-Match can never match.
 const VERSION_TEXT = /^[1-9][0-9]{0,17}$/;
 
@@ -237,7 +245,8 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
     const batch = this.options.deleteBatchRows;
     const rows = batch === null ? "" : ` AND key IN (SELECT key FROM kv_entries WHERE ${where} LIMIT $${params.push(batch)}::bigint)`;
     // ${LIVE} reads $1 (now): the count is of live keys; expired rows are deleted all the same.
-    const statement = `WITH deleted AS (DELETE FROM kv_entries WHERE ${where}${rows} RETURNING expires_at_ms)
+    const mark = this.options.distributed ? NO_MARK : MARK_NOW;
+    const statement = `${mark.with ? `${mark.with},` : "WITH"} deleted AS (DELETE FROM kv_entries WHERE ${where}${rows}${mark.and} RETURNING expires_at_ms)
        SELECT count(*)::int AS removed, (count(*) FILTER (WHERE ${LIVE}))::int AS live FROM deleted`;
     let live = 0;
     for (;;) {
@@ -371,9 +380,10 @@ export class PostgresKeyValueRepository implements KeyValueRepository, BatchStat
    */
   private async purgeSkippingLocked(now: number, rows: number): Promise<{ removed: number; more: boolean }> {
     const { rowCount } = await this.sql.query(
-      `DELETE FROM kv_entries WHERE key IN (
+      `${MARK_NOW.with}
+       DELETE FROM kv_entries WHERE key IN (
          SELECT key FROM kv_entries WHERE expires_at_ms <= $1::bigint
-         ORDER BY expires_at_ms LIMIT $2::bigint FOR UPDATE SKIP LOCKED)`,
+         ORDER BY expires_at_ms LIMIT $2::bigint FOR UPDATE SKIP LOCKED)${MARK_NOW.and}`,
       [now, rows],
     );
     return { removed: rowCount, more: rowCount === rows };
