@@ -10,6 +10,10 @@
 -- (A sequence would not do: nextval order is not commit order, and a reader
 -- could pass revision 11 while the transaction holding 10 is still open.)
 --
+-- Each writing transaction notifies channel kv_changes (delivered when it
+-- commits; repeats within a transaction are folded into one), which wakes
+-- the watchers of every kv instance.
+--
 -- A deleted row is recorded as 'expire' when its expiry had passed by the
 -- deleting statement's clock (kv sets kv.now for its deletes, to the same
 -- milliseconds it compares expiries with), else as 'delete'.
@@ -53,6 +57,7 @@ BEGIN
     UPDATE kv_revision SET head = head + n RETURNING head INTO last;
     INSERT INTO kv_changes (revision, key, kind, value, version, expires_at_ms)
       SELECT last - n + row_number() OVER (ORDER BY key), key, 'put', value, version, expires_at_ms FROM written;
+    PERFORM pg_notify('kv_changes', '');
     RETURN NULL;
   END
   $fn$;
@@ -70,6 +75,7 @@ BEGIN
       SELECT last - n + row_number() OVER (ORDER BY key), key,
              CASE WHEN expires_at_ms <= now_ms THEN 'expire' ELSE 'delete' END, version, expires_at_ms
         FROM removed;
+    PERFORM pg_notify('kv_changes', '');
     RETURN NULL;
   END
   $fn$;

@@ -1,5 +1,6 @@
 import { container, instanceCachingFactory, type DependencyContainer, type InjectionToken } from "tsyringe";
 import type Koa from "koa";
+import { ChangeFeed } from "./application/change-feed";
 import { CheckReadiness } from "./application/check-readiness";
 import { DeleteValue } from "./application/delete-value";
 import { DeleteValues } from "./application/delete-values";
@@ -25,6 +26,8 @@ import { createHttpApp } from "./interfaces/http/http-app";
 import { HttpMetrics } from "./interfaces/http/http-metrics";
 import { KeysController } from "./interfaces/http/keys-controller";
 import { OperationsController } from "./interfaces/http/operations-controller";
+import { WatchController } from "./interfaces/http/watch-controller";
+import { WatchMetrics } from "./interfaces/http/watch-metrics";
 
 /** What the entry points and tests choose: a clock, a logger, what to do when storage is lost, a look at the storage opened. */
 export interface Overrides {
@@ -35,10 +38,13 @@ export interface Overrides {
   readonly onStorageOpened?: (storage: Storage) => void;
 }
 
-/** The wired service: the HTTP app to serve, the sweeper to start, the storage to close last. */
+/** The wired service: the HTTP app to serve, the sweeper to start, the watch streams to end first, the storage to close last. */
 export interface Composition {
   readonly app: Koa;
   readonly sweeper: ExpirySweeper;
+  readonly watches: WatchController;
+  /** Follows the change log while the service runs; null without one. */
+  readonly feed: ChangeFeed | null;
   readonly storage: Storage;
 }
 
@@ -93,16 +99,30 @@ export async function compose(config: AppConfig, overrides: Overrides = {}): Pro
   const onLost = overrides.onStorageLost ?? ((error: StorageLostError) => logger.error("storage lost", errorFields(error)));
   const storage = await openConfiguredStorage(config, clock, logger, onLost, metrics);
   overrides.onStorageOpened?.(storage);
+  let feed: ChangeFeed | null = null;
   try {
-    const c = register(config, clock, logger, metrics, storage);
-    return { app: c.resolve(TOKENS.HttpApp), sweeper: c.resolve(ExpirySweeper), storage };
+    if (storage.changes !== null && storage.changeSignal !== null) {
+      feed = new ChangeFeed(storage.changes, storage.changeSignal, CHANGE_FEED, (error) =>
+        logger.warn("watch feed cannot read the change log; retrying", errorFields(error)),
+      );
+      await feed.start();
+    }
+    const c = register(config, clock, logger, metrics, storage, feed);
+    return { app: c.resolve(TOKENS.HttpApp), sweeper: c.resolve(ExpirySweeper), watches: c.resolve(WatchController), feed, storage };
   } catch (error) {
     await storage.close();
     throw error;
   }
 }
 
-function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metrics, storage: Storage): DependencyContainer {
+/** What a watch stream may have waiting for its socket, and how long its socket may take nothing while it is full. */
+const WATCH_BUFFER_BYTES = 1024 * 1024;
+const WATCH_STALL_MS = 60_000;
+
+/** One instance's reader of the change log: pages of 1,000; the latest 16 MiB of changes kept for watchers close behind. */
+const CHANGE_FEED = { pageSize: 1_000, windowBytes: 16 * 1024 * 1024 };
+
+function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metrics, storage: Storage, feed: ChangeFeed | null): DependencyContainer {
   const c = container.createChildContainer();
   c.register(TOKENS.Metrics, { useValue: metrics });
   c.register(TOKENS.KeyValueRepository, { useValue: instrumentRepository(storage.repository, metrics) });
@@ -137,10 +157,21 @@ function register(config: AppConfig, clock: Clock, logger: Logger, metrics: Metr
         { maxBodyBytes: config.maxBodyBytes, maxKeysPerPut: config.maxKeysPerPut, maxListings: config.maxListings },
       ),
   );
+  singleton(
+    WatchController,
+    () =>
+      new WatchController(feed, clock, new WatchMetrics(metrics.registry), logger, {
+        maxStreams: config.watchMaxStreams,
+        heartbeatMs: config.watchHeartbeatSeconds * 1000,
+        bufferBytes: WATCH_BUFFER_BYTES,
+        stallMs: WATCH_STALL_MS,
+      }),
+  );
   singleton(OperationsController, (resolve) => new OperationsController(resolve(CheckReadiness), resolve(DescribeKeyspace), metrics, logger));
   singleton(TOKENS.HttpApp, (resolve) =>
     createHttpApp({
       keys: resolve(KeysController),
+      watches: resolve(WatchController),
       operations: resolve(OperationsController),
       metrics: new HttpMetrics(metrics.registry),
       logger,

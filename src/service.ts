@@ -32,10 +32,14 @@ export class KvService {
     return this.server.port;
   }
 
-  /** Stops accepting, drains in-flight requests (cut after the timeout), stops the sweeper, closes storage. */
+  /** Ends watch streams, stops accepting, drains in-flight requests (cut after the timeout), stops the sweeper, closes storage. */
   async stop(timeoutMs: number): Promise<void> {
     this.logger.info("shutting down", { timeout_ms: timeoutMs });
-    const drained = await this.server.close(timeoutMs);
+    const closing = this.server.close(timeoutMs);
+    // After close(): streams are ended, and one opened meanwhile ends at once.
+    this.parts.watches.closeAll();
+    await this.parts.feed?.stop();
+    const drained = await closing;
     await this.parts.sweeper.stop();
     await this.parts.storage.close();
     this.logger.info("stopped", { drained });

@@ -21,4 +21,6 @@ export interface Change {
   readonly version: string;
   /** The entry's expiry: the one written (put), or the one the removed entry had. */
   readonly expiresAt: number | null;
+  /** When the storage recorded it, epoch ms by the storage's clock (the database's, where there is one). */
+  readonly recordedAt: number;
 }

@@ -112,6 +112,14 @@ export function describeChangeLogContract(harness: () => ChangeLogHarness, optio
       expect(await log.read(all[7].revision, null, 10)).to.deep.equal([]);
     });
 
+    it("reads in numeric revision order, also across 99 -> 100 and beyond", async () => {
+      const before = await log.head();
+      await repo.putMany(Array.from({ length: 150 }, (_, i) => ({ key: `n${String(i).padStart(3, "0")}`, value: "1" })), null, T0);
+      const changes = await log.read(before, null, 1_000);
+      expect(changes.map((change) => change.revision)).to.deep.equal(Array.from({ length: 150 }, (_, i) => before + i + 1));
+      expect(before + 150).to.be.greaterThan(100);
+    });
+
     it("keeps revisions increasing per key and globally across every kind of write", async () => {
       const before = await log.head();
       await repo.putMany([{ key: "p", value: "1" }], null, T0);

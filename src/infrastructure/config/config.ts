@@ -26,6 +26,8 @@ export interface AppConfig {
   readonly sweepBatchSize: number;
   /** How long the change log keeps changes (trimmed by the sweeper). */
   readonly watchRetention: Retention;
+  readonly watchMaxStreams: number;
+  readonly watchHeartbeatSeconds: number;
   readonly dbPoolMax: number;
   readonly dbConnectTimeoutMs: number;
   readonly dbQueryTimeoutMs: number;
@@ -69,6 +71,8 @@ export const ENVIRONMENT: readonly EnvironmentVariable[] = [
   { name: "MAX_CONNECTIONS", fallback: "1000", meaning: "open connections at most; beyond, new ones are closed at once (keep under ulimit -n)" },
   { name: "SWEEP_INTERVAL_SECONDS", fallback: "30", meaning: "pause between purges of expired keys; 0 disables the sweeper" },
   { name: "SWEEP_BATCH_SIZE", fallback: "1000", meaning: "rows per purge batch" },
+  { name: "WATCH_MAX_STREAMS", fallback: "500", meaning: "most watch streams open at once; beyond, 503 + Retry-After (each holds a connection: keep under MAX_CONNECTIONS)" },
+  { name: "WATCH_HEARTBEAT_SECONDS", fallback: "15", meaning: "a watch stream gets a comment line this often, so proxies keep it open" },
   { name: "WATCH_RETENTION", fallback: "1h", meaning: "how long the change log keeps changes: a duration (90s, 30m, 1h, 7d) or a count (100000 changes); trimmed by the sweeper" },
   { name: "DB_POOL_MAX", fallback: "10", meaning: "PostgreSQL connections per instance" },
   { name: "DB_CONNECT_TIMEOUT_MS", fallback: "5000", meaning: "wait for a PostgreSQL connection before answering 503" },
@@ -147,6 +151,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     sweepIntervalSeconds: integer(env, "SWEEP_INTERVAL_SECONDS", 0, 86_400),
     sweepBatchSize: integer(env, "SWEEP_BATCH_SIZE", 1, 100_000),
     watchRetention: retention(env, "WATCH_RETENTION"),
+    watchMaxStreams: integer(env, "WATCH_MAX_STREAMS", 1, 1_000_000),
+    watchHeartbeatSeconds: integer(env, "WATCH_HEARTBEAT_SECONDS", 1, 3600),
     dbPoolMax: integer(env, "DB_POOL_MAX", 1, 1000),
     dbConnectTimeoutMs: integer(env, "DB_CONNECT_TIMEOUT_MS", 100, 600_000),
     dbQueryTimeoutMs: integer(env, "DB_QUERY_TIMEOUT_MS", 100, 600_000),

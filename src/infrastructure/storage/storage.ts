@@ -1,5 +1,6 @@
 import type { ChunkPolicy } from "../../application/list-values";
 import type { ChangeLog } from "../../domain/change-log";
+import type { ChangeSignal } from "../../domain/change-signal";
 import type { Clock } from "../../domain/clock";
 import type { KeyValueRepository } from "../../domain/key-value-repository";
 import type { AppConfig, StorageKind } from "../config/config";
@@ -12,6 +13,8 @@ export interface Storage {
   readonly repository: KeyValueRepository;
   /** The store's changes; null where the storage keeps none (a Citus distributed table). */
   readonly changes: ChangeLog | null;
+  /** Wakes the change log's readers; null exactly when `changes` is. */
+  readonly changeSignal: ChangeSignal | null;
   /** How much one listing read should fetch from this backend. */
   readonly listChunks: ChunkPolicy;
   close(): Promise<void>;

@@ -10,11 +10,13 @@ import { replyInCheckPhase } from "./middleware/reply-in-check-phase";
 import { requireKnownExpectation } from "./middleware/require-known-expectation";
 import { requireOneHost } from "./middleware/require-one-host";
 import type { OperationsController } from "./operations-controller";
+import { wantsWatch, type WatchController } from "./watch-controller";
 
 const CLIENT_GONE = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ECONNRESET", "EPIPE"]);
 
 export interface HttpAppParts {
   readonly keys: KeysController;
+  readonly watches: WatchController;
   readonly operations: OperationsController;
   readonly metrics: HttpMetrics;
   readonly logger: Logger;
@@ -24,11 +26,11 @@ export interface HttpAppParts {
 }
 
 /** The Koa application: middleware order is observe -> problems -> Host -> Expect -> auth -> routes -> 405 (or OPTIONS) for known paths. */
-export function createHttpApp({ keys, operations, metrics, logger, access, replyInCheckPhase: replyLate }: HttpAppParts): Koa {
+export function createHttpApp({ keys, watches, operations, metrics, logger, access, replyInCheckPhase: replyLate }: HttpAppParts): Koa {
   // strict: `/keys/` is not `/keys`; sensitive: `/KEYS` is not `/keys`.
   const router = new Router({ strict: true, sensitive: true });
   router
-    .get("/keys", keys.list)
+    .get("/keys", (ctx) => (wantsWatch(ctx) ? watches.watch(ctx) : keys.list(ctx)))
     .put("/keys", keys.putMany)
     .delete("/keys", keys.deleteMany)
     .get("/keys/:key", keys.get)

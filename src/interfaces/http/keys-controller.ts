@@ -7,13 +7,13 @@ import { MAX_PAGE_SIZE, type ListValues } from "../../application/list-values";
 import type { PutValue } from "../../application/put-value";
 import type { PutValues } from "../../application/put-values";
 import { MAX_TTL_SECONDS } from "../../domain/expiry";
-import { KeyPattern } from "../../domain/key-pattern";
+import { type KeyPattern } from "../../domain/key-pattern";
 import type { StoredEntry, WriteResult } from "../../domain/stored-entry";
 import { createJsonBodyReader, type JsonBodyReader } from "./json-body";
 import { compactJsonInSlices, JsonSyntaxError, objectMembersInSlices, TooManyMembersError } from "./lossless-json";
 import { etagOf, noneMatchHits, readConditionFrom, rejectConditions, writeConditionFrom } from "./preconditions";
 import { RequestError } from "./request-error";
-import { keyFromPath, parseDigits, parseQuery } from "./request-target";
+import { header, keyFromPath, parseDigits, parseQuery, patternFrom } from "./request-target";
 
 const KEY_PREFIX = "/keys/";
 /** Response header with the absolute expiry of a key that has one (ISO-8601 UTC, milliseconds). */
@@ -158,18 +158,9 @@ export class KeysController {
   };
 }
 
-function header(ctx: Context, name: string): string | undefined {
-  return ctx.get(name) || undefined;
-}
-
 function ttlFrom(query: Map<string, string>): number | null {
   const text = query.get("expire_in");
   return text === undefined ? null : parseDigits("expire_in", text, "invalid-expiry", `from 1 to ${MAX_TTL_SECONDS} seconds`);
-}
-
-function patternFrom(query: Map<string, string>): KeyPattern | null {
-  const filter = query.get("filter");
-  return filter === undefined ? null : KeyPattern.parse(filter);
 }
 
 async function parseJson<T>(text: string, parse: (text: string) => Promise<T>): Promise<T> {

@@ -39,6 +39,8 @@ export const PROBLEMS: Readonly<Record<ProblemCode, ProblemType>> = {
   "internal-error": { status: 500, title: "Internal server error" },
   "storage-unavailable": { status: 503, title: "Storage unavailable", retryAfter: true },
   "too-many-listings": { status: 503, title: "Too many listings in progress", retryAfter: true },
+  "too-many-watches": { status: 503, title: "Too many watch streams open", retryAfter: true },
+  "watch-unavailable": { status: 501, title: "Watching is not available on this storage" },
   "insufficient-storage": { status: 507, title: "Insufficient storage" },
   "revision-compacted": { status: 410, title: "Revision compacted" },
 };

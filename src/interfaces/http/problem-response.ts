@@ -1,6 +1,6 @@
 import type { Context } from "koa";
 import { STATUS_CODES } from "node:http";
-import { DomainError } from "../../domain/domain-error";
+import { DomainError, RevisionCompactedError } from "../../domain/domain-error";
 import { PROBLEMS, problemTypeUri, type ProblemCode } from "./problem-catalog";
 import { requestIdOf } from "./middleware/observe-requests";
 import { RequestError } from "./request-error";
@@ -27,9 +27,15 @@ export function problemBody(code: ProblemCode, detail: string, requestId?: strin
   return { type: problemTypeUri(code), title, status, detail, ...(requestId === undefined ? {} : { request_id: requestId }) };
 }
 
+/** Members a problem adds to the standard ones (RFC 9457 extension members), from the error that caused it. */
+export function problemExtensionsOf(error: unknown): Record<string, unknown> {
+  if (error instanceof RevisionCompactedError) return { oldest_revision: error.oldestAvailable };
+  return {};
+}
+
 /** Writes an RFC 9457 problem response. */
-export function sendProblem(ctx: Context, code: ProblemCode, detail: string): void {
-  const body = problemBody(code, detail, requestIdOf(ctx));
+export function sendProblem(ctx: Context, code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): void {
+  const body = { ...problemBody(code, detail, requestIdOf(ctx)), ...extensions };
   ctx.status = body.status;
   ctx.body = JSON.stringify(body);
   ctx.type = "application/problem+json";

@@ -14,7 +14,9 @@ export type RequestErrorCode =
   | "request-timeout"
   | "headers-too-large"
   | "expectation-failed"
-  | "too-many-listings";
+  | "too-many-listings"
+  | "too-many-watches"
+  | "watch-unavailable";
 
 export class RequestError extends Error {
   constructor(

@@ -1,3 +1,5 @@
+import type { Context } from "koa";
+import { KeyPattern } from "../../domain/key-pattern";
 import { RequestError } from "./request-error";
 import { DomainError } from "../../domain/domain-error";
 
@@ -59,4 +61,15 @@ export function parseDigits(name: string, text: string, code: "invalid-expiry" |
     throw new DomainError(code, `${name} must be a whole number written in plain decimal digits, ${range}`);
   }
   return Number(text);
+}
+
+/** A request header's value, or undefined when it is absent or empty. */
+export function header(ctx: Context, name: string): string | undefined {
+  return ctx.get(name) || undefined;
+}
+
+/** The `filter` query parameter as a key pattern, or null without one. */
+export function patternFrom(query: Map<string, string>): KeyPattern | null {
+  const filter = query.get("filter");
+  return filter === undefined ? null : KeyPattern.parse(filter);
 }

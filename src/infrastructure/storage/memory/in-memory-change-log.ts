@@ -21,8 +21,8 @@ export class InMemoryChangeLog implements ChangeLog {
   /** Every revision up to this one has been trimmed. */
   private trimmed = 0;
 
-  record(change: Omit<Change, "revision">, at: number): void {
-    this.recorded.push({ change: { revision: ++this.last, ...change }, at });
+  record(change: Omit<Change, "revision" | "recordedAt">, at: number): void {
+    this.recorded.push({ change: { revision: ++this.last, ...change, recordedAt: at }, at });
   }
 
   head(): Promise<number> {

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { chunkPolicy } from "../../../application/list-values";
 import { CoalescingKeyValueRepository } from "../postgres/coalescing-key-value-repository";
+import { ChangeNotifications, notifyAfterWrites } from "../change-notifications";
 import { PostgresChangeLog } from "../postgres/postgres-change-log";
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "../postgres/postgres-key-value-repository";
 import { runMigrations } from "../postgres/run-migrations";
@@ -38,7 +39,9 @@ export async function openPgliteStorage({ config, clock, logger, metrics, onLost
   let sql: PgliteWorkerSqlClient | null = null;
   let guard: FreeSpaceGuard | null = null;
   let maintenance: TableMaintenance | null = null;
+  const notifications = new ChangeNotifications();
   const close = async () => {
+    notifications.close();
     guard?.stop();
     await maintenance?.stop();
     await sql?.close();
@@ -78,8 +81,9 @@ export async function openPgliteStorage({ config, clock, logger, metrics, onLost
     const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: DELETE_BATCH_ROWS, exactCountLimit: EXACT_COUNT_LIMIT, distributed: false });
     // PGlite runs one statement at a time anyway: one batch in flight.
     const coalescing = new CoalescingKeyValueRepository(statements, { reads: { maxInFlight: 1, maxBatch: 256 }, writes: { maxInFlight: 1, maxBatch: 64 } });
-    const repository = guardWrites(countChanges(coalescing, maintenance), freeSpace);
-    return { kind: "pglite", repository, changes: new PostgresChangeLog(sql), listChunks: LIST_CHUNKS, close };
+    // One process owns the data directory: its own writes are all the changes there are.
+    const repository = guardWrites(countChanges(notifyAfterWrites(coalescing, notifications), maintenance), freeSpace);
+    return { kind: "pglite", repository, changes: new PostgresChangeLog(sql), changeSignal: notifications, listChunks: LIST_CHUNKS, close };
   } catch (error) {
     await close();
     throw error;

@@ -8,6 +8,8 @@ import type { Storage, StorageContext } from "../storage";
 import { PgPoolSqlClient } from "./pg-pool-sql-client";
 import { readDistribution } from "./citus-distribution";
 import { CoalescingKeyValueRepository, type CoalescingOptions } from "./coalescing-key-value-repository";
+import { ChangeNotifications, notifyAfterWrites } from "../change-notifications";
+import { PostgresChangeListener } from "./postgres-change-listener";
 import { PostgresChangeLog } from "./postgres-change-log";
 import { EXACT_COUNT_LIMIT, PostgresKeyValueRepository } from "./postgres-key-value-repository";
 import { runMigrations } from "./run-migrations";
@@ -33,8 +35,11 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
   metrics.observePool(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: config.dbPoolMax }));
   const sql = new PgPoolSqlClient(pool);
   let maintenance: PgPoolSqlClient | undefined;
+  let notifications: ChangeNotifications | undefined;
+  let listener: PostgresChangeListener | undefined;
   const close = async () => {
-    await Promise.all([sql.close(), maintenance?.close()]);
+    notifications?.close();
+    await Promise.all([sql.close(), maintenance?.close(), listener?.close()]);
   };
   try {
     const deadline = clock.now() + config.dbStartupTimeoutSeconds * 1000;
@@ -49,8 +54,18 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
     const statements = new PostgresKeyValueRepository(sql, { schemaVersion, deleteBatchRows: null, exactCountLimit: EXACT_COUNT_LIMIT, distributed, maintenance });
     const repository = new CoalescingKeyValueRepository(statements, POOL_BATCHING);
     // On Citus migration 0007 creates no change log (see there).
-    const changes = distributed ? null : new PostgresChangeLog(sql);
-    return { kind: "postgres", repository, changes, listChunks: LIST_CHUNKS, close };
+    if (distributed) return { kind: "postgres", repository, changes: null, changeSignal: null, listChunks: LIST_CHUNKS, close };
+    notifications = new ChangeNotifications();
+    // Other instances' writes arrive as notifications; this one's own are signalled as they complete.
+    listener = new PostgresChangeListener({ ...poolConfig(config), application_name: "kv-changes" }, notifications, logger);
+    return {
+      kind: "postgres",
+      repository: notifyAfterWrites(repository, notifications),
+      changes: new PostgresChangeLog(sql),
+      changeSignal: notifications,
+      listChunks: LIST_CHUNKS,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -12,6 +12,7 @@ interface ChangeRow {
   value: string | null;
   version: string;
   expires_at_ms: string | null;
+  recorded_at_ms: string;
 }
 
 /**
@@ -31,9 +32,11 @@ export class PostgresChangeLog implements ChangeLog {
     const params: unknown[] = [after, limit];
     // ESCAPE '\': toLikePattern escapes the LIKE metacharacters that are literal in kv patterns.
     const filter = pattern === null ? "" : ` AND key LIKE $${params.push(toLikePattern(pattern))}::text ESCAPE '\\'`;
+    // ORDER BY c.revision, qualified: a bare name would sort by the text output column.
     const { rows } = await this.sql.query<ChangeRow>(
-      `SELECT revision::text AS revision, key, kind, value, version::text AS version, expires_at_ms::text AS expires_at_ms
-         FROM kv_changes WHERE revision > $1::bigint${filter} ORDER BY revision LIMIT $2::bigint`,
+      `SELECT revision::text AS revision, key, kind, value, version::text AS version, expires_at_ms::text AS expires_at_ms,
+              (extract(epoch FROM recorded_at) * 1000)::bigint::text AS recorded_at_ms
+         FROM kv_changes AS c WHERE c.revision > $1::bigint${filter} ORDER BY c.revision LIMIT $2::bigint`,
       params,
     );
     // Checked after reading: trimming only moves forward, so if nothing
@@ -76,5 +79,6 @@ function toChange(row: ChangeRow): Change {
     value: row.value,
     version: row.version,
     expiresAt: row.expires_at_ms === null ? null : Number(row.expires_at_ms),
+    recordedAt: Number(row.recorded_at_ms),
   };
 }

@@ -24,7 +24,9 @@ export function observeRequests(metrics: HttpMetrics, logger: Logger): Middlewar
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const labels = { method: ctx.method, route: routeOf(ctx), status: String(ctx.status) };
       metrics.requests.inc(labels);
-      metrics.duration.observe(labels, seconds);
+      // A watch stream lasts as long as its client wants: timing it would
+      // bury the listing latencies of GET /keys (kv_watch_* describe streams).
+      if (!String(ctx.res.getHeader("Content-Type") ?? "").startsWith("text/event-stream")) metrics.duration.observe(labels, seconds);
       logger.info("request", {
         request_id: requestId,
         method: labels.method,

@@ -1,7 +1,7 @@
 import type { Middleware } from "koa";
 import { InsufficientStorageError, StorageUnavailableError } from "../../../domain/domain-error";
 import type { Logger } from "../logger";
-import { foreignHttpErrorOf, problemCodeOf, sendForeignProblem, sendProblem } from "../problem-response";
+import { foreignHttpErrorOf, problemCodeOf, problemExtensionsOf, sendForeignProblem, sendProblem } from "../problem-response";
 import { requestIdOf } from "./observe-requests";
 
 /**
@@ -31,7 +31,7 @@ export function problemResponses(logger: Logger): Middleware {
       }
       const storageProblem = storageProblemOf(error);
       if (storageProblem !== null) logger.warn(storageProblem, { request_id: requestIdOf(ctx), error: (error as Error).cause ?? error });
-      sendProblem(ctx, code, (error as Error).message);
+      sendProblem(ctx, code, (error as Error).message, problemExtensionsOf(error));
       return;
     }
     if (ctx.body !== undefined && ctx.body !== null) return;

@@ -1,0 +1,61 @@
+import type { ChangeSignal } from "../../domain/change-signal";
+import type { KeyValueRepository } from "../../domain/key-value-repository";
+import { decorateRepository } from "./decorate-repository";
+
+/** How often the change log's readers look for changes without being told: the longest a lost notification delays one. */
+export const CHANGE_POLL_MS = 1_000;
+
+/**
+ * A ChangeSignal that fires when told to (after this process's own writes,
+ * or a database notification) and every `pollMs` regardless, so that a lost
+ * notification delays a change by at most that long.
+ */
+export class ChangeNotifications implements ChangeSignal {
+  private readonly listeners = new Set<() => void>();
+  private readonly timer: NodeJS.Timeout;
+  private pending = false;
+
+  constructor(pollMs = CHANGE_POLL_MS) {
+    this.timer = setInterval(() => this.notify(), pollMs);
+    this.timer.unref();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Fires the listeners once, soon; notifications in the same tick coalesce. */
+  notify(): void {
+    if (this.pending) return;
+    this.pending = true;
+    setImmediate(() => {
+      this.pending = false;
+      for (const listener of [...this.listeners]) listener();
+    });
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.listeners.clear();
+  }
+}
+
+/** The repository, notifying after each of its writes has completed (committed). */
+export function notifyAfterWrites(inner: KeyValueRepository, notifications: ChangeNotifications): KeyValueRepository {
+  const notifying = async <T>(result: Promise<T>): Promise<T> => {
+    try {
+      return await result;
+    } finally {
+      // Even a failed write may have committed (a lost answer): the log will say.
+      notifications.notify();
+    }
+  };
+  return decorateRepository(inner, {
+    putMany: (...args) => notifying(inner.putMany(...args)),
+    putIf: (...args) => notifying(inner.putIf(...args)),
+    deleteIf: (...args) => notifying(inner.deleteIf(...args)),
+    deleteMatching: (...args) => notifying(inner.deleteMatching(...args)),
+    purgeExpired: (...args) => notifying(inner.purgeExpired(...args)),
+  });
+}
