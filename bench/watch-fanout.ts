@@ -89,17 +89,24 @@ async function main(): Promise<void> {
   const withStreams = await scrape();
   const rssAfter = sample(withStreams, "process_resident_memory_bytes");
   const lagBefore = buckets(withStreams, "kv_watch_delivery_lag_seconds");
+  // One write every intervalMs on a fixed schedule, not waiting for the previous one to be answered.
   let writes = 0;
-  const deadline = performance.now() + seconds * 1000;
-  while (performance.now() < deadline) {
-    const started = performance.now();
-    sentAt.set(writes, started);
-    const response = await fetch(new URL(`/keys/fanout-${writes}`, url), { method: "PUT", headers: { "content-type": "application/json" }, body: String(writes) });
-    await response.arrayBuffer();
-    writes++;
-    const wait = intervalMs - (performance.now() - started);
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  const total = Math.floor((seconds * 1000) / intervalMs);
+  while (writes < total) {
+    const due = start + writes * intervalMs;
+    if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+    const n = writes++;
+    sentAt.set(n, performance.now());
+    inFlight.push(
+      fetch(new URL(`/keys/fanout-${n}`, url), { method: "PUT", headers: { "content-type": "application/json" }, body: String(n) }).then(async (response) => {
+        await response.arrayBuffer();
+        if (response.status >= 300) throw new Error(`PUT answered ${response.status}`);
+      }),
+    );
   }
+  await Promise.all(inFlight);
   const settle = performance.now() + 10_000;
   while (opened.some((watcher) => watcher.events < writes) && performance.now() < settle) await new Promise((resolve) => setTimeout(resolve, 100));
   const after = await scrape();

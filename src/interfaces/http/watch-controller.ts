@@ -125,8 +125,9 @@ export class WatchController {
         page ??= await this.nextPage(cursor, pattern, wake, () => closed !== null);
         if (page === null) continue;
         const live = page.changes.length < PAGE;
+        // One socket write per page, not per event.
+        if (page.changes.length > 0) res.write(page.changes.map(eventText).join(""));
         for (const change of page.changes) {
-          res.write(eventText(change));
           this.metrics.events.inc({ type: change.kind });
           if (live) this.metrics.lag.observe(Math.max(0, this.clock.now() - change.recordedAt) / 1000);
         }
@@ -184,6 +185,18 @@ function sinceFrom(lastEventId: string | undefined, since: string | undefined): 
  * breaks inside strings and keys.
  */
 function eventText(change: Change): string {
+  let text = eventTexts.get(change);
+  if (text === undefined) {
+    text = formatEvent(change);
+    eventTexts.set(change, text);
+  }
+  return text;
+}
+
+/** Every stream on the instance sends the same text for a change: made once, while the feed's window holds the change. */
+const eventTexts = new WeakMap<Change, string>();
+
+function formatEvent(change: Change): string {
   const value = change.value === null ? "" : `,"value":${change.value}`;
   const expiresAt = change.expiresAt === null ? "null" : JSON.stringify(new Date(change.expiresAt).toISOString());
   const data = `{"key":${JSON.stringify(change.key)},"revision":${change.revision}${value},"etag":${JSON.stringify(etagOf(change.version))},"expires_at":${expiresAt}}`;
