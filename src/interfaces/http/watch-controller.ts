@@ -27,6 +27,8 @@ export interface WatchLimits {
 
 /** Changes read per step of a stream. */
 const PAGE = 100;
+/** Events are written to the socket in batches of about this many characters. */
+const WRITE_BATCH_CHARS = 64 * 1024;
 /** While storage is unreachable, a stream tries again this often (heartbeats go on). */
 const RETRY_MS = 1_000;
 
@@ -125,14 +127,10 @@ export class WatchController {
         page ??= await this.nextPage(cursor, pattern, wake, () => closed !== null);
         if (page === null) continue;
         const live = page.changes.length < PAGE;
-        // One socket write per page, not per event.
-        if (page.changes.length > 0) res.write(page.changes.map(eventText).join(""));
-        for (const change of page.changes) {
-          this.metrics.events.inc({ type: change.kind });
-          if (live) this.metrics.lag.observe(Math.max(0, this.clock.now() - change.recordedAt) / 1000);
-        }
-        events += page.changes.length;
-        cursor = page.through;
+        const sent = this.send(res, page.changes, live);
+        events += sent;
+        // Stopped early at the buffer bound: continue after the last change sent.
+        cursor = sent === page.changes.length ? page.through : page.changes[sent - 1].revision;
         page = null;
         if (cursor >= feed.revision) await wake.wait();
       }
@@ -153,6 +151,28 @@ export class WatchController {
       else res.end();
       this.logger.info("watch stream closed", { request_id: requestIdOf(ctx), reason: closed, events, last_revision: cursor, duration_ms: this.clock.now() - started });
     }
+  }
+
+  /**
+   * Writes the changes' events, batched into socket writes of about 64 KiB,
+   * until the response holds `bufferBytes`; returns how many were written (at least one).
+   */
+  private send(res: ServerResponse, changes: readonly Change[], live: boolean): number {
+    let batch = "";
+    let sent = 0;
+    for (const change of changes) {
+      batch += eventText(change);
+      sent++;
+      this.metrics.events.inc({ type: change.kind });
+      if (live) this.metrics.lag.observe(Math.max(0, this.clock.now() - change.recordedAt) / 1000);
+      if (batch.length >= WRITE_BATCH_CHARS) {
+        res.write(batch);
+        batch = "";
+        if (res.writableLength >= this.limits.bufferBytes) break;
+      }
+    }
+    if (batch !== "") res.write(batch);
+    return sent;
   }
 
   /** The stream's next page; null (after waiting) while storage is unavailable, or once the stream is closing. */
