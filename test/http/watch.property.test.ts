@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { KeyPattern } from "../../src/domain/key-pattern";
 import { describeForEachBackend } from "../support/backends";
-import { SseStream, type SseEvent } from "../support/sse-stream";
+import { foldEvents, SseStream, type SseEvent } from "../support/sse-stream";
 import { useTestService } from "../support/test-service";
 
 const SEQUENCES = Number(process.env.PROPERTY_RUNS ?? 25);
@@ -24,17 +24,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("expireAndPurge" as const), ms: fc.integer({ min: 0, max: 3000 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reconnect" as const) }) },
 );
-
-/** Folds events into the state they describe, as a cache built on the feed would. */
-function fold(events: readonly SseEvent[]): Record<string, unknown> {
-  const state: Record<string, unknown> = {};
-  for (const event of events) {
-    const data = JSON.parse(event.data) as { key: string; value?: unknown };
-    if (event.event === "put") state[data.key] = data.value;
-    else delete state[data.key];
-  }
-  return state;
-}
 
 /**
  * A watcher that reconnects at random points (resuming with Last-Event-ID)
@@ -73,7 +62,7 @@ describeForEachBackend("HTTP watch: random writes, deletes, expiries and reconne
           const log = await wanted(head, filter);
           expect(seen.map((event) => [Number(event.id), event.event])).to.deep.equal(log.map((change) => [change.revision, change.kind]));
           const listed = await t.api.get(`/keys${filter === null ? "" : `?filter=${encodeURIComponent(filter)}`}`);
-          expect(fold(seen)).to.deep.equal(listed.json());
+          expect(foldEvents({}, seen)).to.deep.equal(listed.json());
           expect(stream.pending).to.deep.equal([]);
         } finally {
           stream.close();

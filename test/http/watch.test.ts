@@ -1,22 +1,12 @@
 import { expect } from "chai";
 import { EventSource } from "eventsource";
 import { describeForEachBackend } from "../support/backends";
-import { SseStream, type SseEvent } from "../support/sse-stream";
+import { foldEvents, SseStream, type SseEvent } from "../support/sse-stream";
 import { startTestService, useTestService, type TestService } from "../support/test-service";
 import { waitFor } from "../support/polling";
 import { postgresTestUrl } from "../support/postgres";
 
 const kindAndKey = (events: readonly SseEvent[]) => events.map((event) => [event.event, (JSON.parse(event.data) as { key: string }).key]);
-
-/** Applies watch events to a listing's object, as a cache built on the feed would. */
-function apply(state: Record<string, unknown>, events: readonly SseEvent[]): Record<string, unknown> {
-  for (const event of events) {
-    const data = JSON.parse(event.data) as { key: string; value?: unknown };
-    if (event.event === "put") state[data.key] = data.value;
-    else delete state[data.key];
-  }
-  return state;
-}
 
 describeForEachBackend("HTTP watch: GET /keys?watch=true (Server-Sent Events)", (backend) => {
   const t = useTestService(() => backend.env(), { emptyBeforeEach: true });
@@ -81,7 +71,7 @@ describeForEachBackend("HTTP watch: GET /keys?watch=true (Server-Sent Events)", 
     const head = Number(final.headers.get("kv-revision"));
     const events: SseEvent[] = [];
     while (events.length === 0 || Number(events[events.length - 1].id) < head) events.push(...(await stream.take(1)));
-    expect(apply(listing.json(), events)).to.deep.equal(final.json());
+    expect(foldEvents(listing.json(), events)).to.deep.equal(final.json());
   });
 
   it("resumes from Last-Event-ID with exactly the events missed, then goes live", async () => {

@@ -1,3 +1,16 @@
+/**
+ * Applies watch events to an object of keys and values, as a cache built on
+ * the feed would (put: set the value; delete, expire: drop the key); returns it.
+ */
+export function foldEvents(state: Record<string, unknown>, events: readonly SseEvent[]): Record<string, unknown> {
+  for (const event of events) {
+    const data = JSON.parse(event.data) as { key: string; value?: unknown };
+    if (event.event === "put") state[data.key] = data.value;
+    else delete state[data.key];
+  }
+  return state;
+}
+
 /** One Server-Sent Event as it arrived. */
 export interface SseEvent {
   readonly id: string | null;
