@@ -23,7 +23,7 @@ describe("access control with API_TOKEN / API_TOKENS_FILE", () => {
     );
 
     it("answers 401 + WWW-Authenticate + problem+json without a token, on every /keys route", async () => {
-      for (const [method, target] of [["GET", "/keys"], ["PUT", "/keys"], ["DELETE", "/keys"], ["GET", "/keys/a"], ["PUT", "/keys/a"], ["DELETE", "/keys/a"]]) {
+      for (const [method, target] of [["GET", "/keys"], ["GET", "/keys?watch=true"], ["PUT", "/keys"], ["DELETE", "/keys"], ["GET", "/keys/a"], ["PUT", "/keys/a"], ["DELETE", "/keys/a"]]) {
         const response = await t.api.request(method, target, { headers: { "content-type": "application/json" }, body: method === "PUT" ? '{"a":1}' : undefined });
         expect(response.status, `${method} ${target}`).to.equal(401);
         expect(response.headers.get("www-authenticate")).to.equal('Bearer realm="kv"');
