@@ -12,7 +12,10 @@
 --
 -- Each writing transaction notifies channel kv_changes (delivered when it
 -- commits; repeats within a transaction are folded into one), which wakes
--- the watchers of every kv instance.
+-- the watchers of every kv instance - while any instance has watchers: each
+-- such instance keeps a row in kv_watchers with an expiry it renews, and
+-- without one a write skips the NOTIFY, which costs every commit a share of
+-- the notification queue.
 --
 -- A deleted row is recorded as 'expire' when its expiry had passed by the
 -- deleting statement's clock (kv sets kv.now for its deletes, to the same
@@ -36,6 +39,11 @@ BEGIN
   );
   INSERT INTO kv_revision (head) VALUES (0);
 
+  CREATE TABLE kv_watchers (
+    instance text PRIMARY KEY,
+    until    timestamptz NOT NULL
+  );
+
   CREATE TABLE kv_changes (
     revision      bigint PRIMARY KEY,
     key           text COLLATE "C" NOT NULL,
@@ -57,7 +65,9 @@ BEGIN
     UPDATE kv_revision SET head = head + n RETURNING head INTO last;
     INSERT INTO kv_changes (revision, key, kind, value, version, expires_at_ms)
       SELECT last - n + row_number() OVER (ORDER BY key), key, 'put', value, version, expires_at_ms FROM written;
-    PERFORM pg_notify('kv_changes', '');
+    IF EXISTS (SELECT FROM kv_watchers WHERE until > now()) THEN
+      PERFORM pg_notify('kv_changes', '');
+    END IF;
     RETURN NULL;
   END
   $fn$;
@@ -75,7 +85,9 @@ BEGIN
       SELECT last - n + row_number() OVER (ORDER BY key), key,
              CASE WHEN expires_at_ms <= now_ms THEN 'expire' ELSE 'delete' END, version, expires_at_ms
         FROM removed;
-    PERFORM pg_notify('kv_changes', '');
+    IF EXISTS (SELECT FROM kv_watchers WHERE until > now()) THEN
+      PERFORM pg_notify('kv_changes', '');
+    END IF;
     RETURN NULL;
   END
   $fn$;

@@ -73,7 +73,10 @@ export class ChangeFeed {
   /** Calls `listener` whenever the feed has read new changes; returns the unsubscribe function. */
   onAdvance(listener: () => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (this.listeners.size === 1) this.signal.setWanted(true);
+    return () => {
+      if (this.listeners.delete(listener) && this.listeners.size === 0) this.signal.setWanted(false);
+    };
   }
 
   /**

@@ -6,4 +6,11 @@
 export interface ChangeSignal {
   /** Calls `listener` after changes may have been committed; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
+
+  /**
+   * Whether anyone on this instance waits for changes now (a watch stream).
+   * A storage that announces changes to other instances may do so only
+   * while some instance wants them.
+   */
+  setWanted(wanted: boolean): void;
 }

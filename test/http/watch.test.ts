@@ -3,7 +3,8 @@ import { EventSource } from "eventsource";
 import { describeForEachBackend } from "../support/backends";
 import { foldEvents, SseStream, type SseEvent } from "../support/sse-stream";
 import { startTestService, useTestService, type TestService } from "../support/test-service";
-import { waitFor } from "../support/polling";
+import { Client } from "pg";
+import { pause, waitFor } from "../support/polling";
 import { postgresTestUrl } from "../support/postgres";
 
 const kindAndKey = (events: readonly SseEvent[]) => events.map((event) => [event.event, (JSON.parse(event.data) as { key: string }).key]);
@@ -183,6 +184,8 @@ describeForEachBackend("HTTP watch: GET /keys?watch=true (Server-Sent Events)", 
       const other: TestService = await startTestService(backendEnvWithoutReset());
       try {
         const stream = await watch("/keys?watch=true");
+        // Writes notify once this instance's watchers are recorded (moments after its first stream opens).
+        await waitFor(async () => (await watchersRecorded()) > 0, 10_000, "watchers recorded");
         const started = Date.now();
         await other.api.put("/keys/from-b", '"b"');
         expect(kindAndKey(await stream.take(1))).to.deep.equal([["put", "from-b"]]);
@@ -192,6 +195,48 @@ describeForEachBackend("HTTP watch: GET /keys?watch=true (Server-Sent Events)", 
         await other.stop();
       }
     });
+  }
+
+  if (backend.name === "postgres") {
+    it("sends NOTIFY only while some instance has watch streams (writes without watchers skip it)", async () => {
+      const url = postgresTestUrl()!;
+      const listener = new Client({ connectionString: url });
+      await listener.connect();
+      let notifications = 0;
+      listener.on("notification", () => notifications++);
+      await listener.query("LISTEN kv_changes");
+      const presence = async () => Number((await listener.query<{ n: string }>("SELECT count(*) AS n FROM kv_watchers WHERE until > now()")).rows[0].n);
+      try {
+        expect(await presence()).to.equal(0);
+        await t.api.put("/keys/unwatched", "1");
+        await pause(300);
+        expect(notifications, "without watchers").to.equal(0);
+
+        const stream = await watch("/keys?watch=true");
+        await waitFor(async () => (await presence()) === 1, 10_000, "this instance's watchers recorded");
+        await t.api.put("/keys/watched", "2");
+        await waitFor(() => Promise.resolve(notifications === 1), 10_000, "one notification");
+        expect(kindAndKey(await stream.take(1))).to.deep.equal([["put", "watched"]]);
+
+        stream.close();
+        await waitFor(async () => (await presence()) === 0, 10_000, "the record removed with the last stream");
+        await t.api.put("/keys/unwatched-again", "3");
+        await pause(300);
+        expect(notifications, "after the last stream closed").to.equal(1);
+      } finally {
+        await listener.end();
+      }
+    });
+  }
+
+  async function watchersRecorded(): Promise<number> {
+    const client = new Client({ connectionString: postgresTestUrl()! });
+    await client.connect();
+    try {
+      return Number((await client.query<{ n: string }>("SELECT count(*) AS n FROM kv_watchers WHERE until > now()")).rows[0].n);
+    } finally {
+      await client.end();
+    }
   }
 
   function backendEnvWithoutReset(): Record<string, string> {

@@ -30,7 +30,7 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
 export async function resetPostgres(url: string): Promise<void> {
   await withClient(url, (client) =>
     client.query(
-      `DROP TABLE IF EXISTS kv_entries, kv_schema_migrations, kv_changes, kv_revision;
+      `DROP TABLE IF EXISTS kv_entries, kv_schema_migrations, kv_changes, kv_revision, kv_watchers;
        DROP FUNCTION IF EXISTS kv_record_puts(), kv_record_removals();
        DROP SEQUENCE IF EXISTS kv_version_seq;`,
     ),

@@ -14,6 +14,8 @@ export class ChangeNotifications implements ChangeSignal {
   private readonly listeners = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
   private pending = false;
+  /** Told whether this instance has watchers (see ChangeSignal.setWanted). */
+  onWanted: (wanted: boolean) => void = () => {};
 
   constructor(pollMs = CHANGE_POLL_MS) {
     this.timer = setInterval(() => this.notify(), pollMs);
@@ -23,6 +25,10 @@ export class ChangeNotifications implements ChangeSignal {
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  setWanted(wanted: boolean): void {
+    this.onWanted(wanted);
   }
 
   /** Fires the listeners once, soon; notifications in the same tick coalesce. */

@@ -57,7 +57,9 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
     if (distributed) return { kind: "postgres", repository, changes: null, changeSignal: null, listChunks: LIST_CHUNKS, close };
     notifications = new ChangeNotifications();
     // Other instances' writes arrive as notifications; this one's own are signalled as they complete.
-    listener = new PostgresChangeListener({ ...poolConfig(config), application_name: "kv-changes" }, notifications, logger);
+    const changeListener = new PostgresChangeListener({ ...poolConfig(config), application_name: "kv-changes" }, notifications, logger);
+    notifications.onWanted = (wanted) => changeListener.setWanted(wanted);
+    listener = changeListener;
     return {
       kind: "postgres",
       repository: notifyAfterWrites(repository, notifications),
