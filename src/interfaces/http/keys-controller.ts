@@ -7,7 +7,7 @@ import { MAX_PAGE_SIZE, type ListValues } from "../../application/list-values";
 import type { PutValue } from "../../application/put-value";
 import type { PutValues } from "../../application/put-values";
 import { MAX_TTL_SECONDS } from "../../domain/expiry";
-import { type KeyPattern } from "../../domain/key-pattern";
+import type { KeyPattern } from "../../domain/key-pattern";
 import type { StoredEntry, WriteResult } from "../../domain/stored-entry";
 import { createJsonBodyReader, type JsonBodyReader } from "./json-body";
 import { compactJsonInSlices, JsonSyntaxError, objectMembersInSlices, TooManyMembersError } from "./lossless-json";
