@@ -24,7 +24,8 @@ export interface FeedPage {
  * takes its next changes. A watcher further behind (a replay from `since`,
  * or one too slow to keep up) reads the log itself, filtered, a page at a
  * time, until it reaches the window. Watchers pull: nothing is queued for a
- * watcher that does not ask, so a slow one costs no memory here.
+ * watcher that does not ask, so a slow one costs no memory here. Without
+ * watchers the feed neither reads the log nor keeps a window.
  */
 export class ChangeFeed {
   private window: Change[] = [];
@@ -37,6 +38,8 @@ export class ChangeFeed {
   private again = false;
   private unsubscribe: (() => void) | null = null;
   private lastError: unknown = null;
+  /** Set while there were no watchers: the next read starts from the log's head, not from where the feed stopped. */
+  private resync = true;
 
   constructor(
     private readonly log: ChangeLog,
@@ -45,11 +48,13 @@ export class ChangeFeed {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Starts following from the log's current head. */
+  /** Starts following from the log's current head (reading only while there are watchers). */
   async start(): Promise<void> {
     this.position = await this.log.head();
     this.windowStart = this.position;
-    this.unsubscribe = this.signal.subscribe(() => void this.follow());
+    this.unsubscribe = this.signal.subscribe(() => {
+      if (this.listeners.size > 0) void this.follow();
+    });
   }
 
   /** Stops following; resolves once a read in progress has ended. */
@@ -73,9 +78,16 @@ export class ChangeFeed {
   /** Calls `listener` whenever the feed has read new changes; returns the unsubscribe function. */
   onAdvance(listener: () => void): () => void {
     this.listeners.add(listener);
-    if (this.listeners.size === 1) this.signal.setWanted(true);
+    if (this.listeners.size === 1) {
+      this.signal.setWanted(true);
+      void this.follow();
+    }
     return () => {
-      if (this.listeners.delete(listener) && this.listeners.size === 0) this.signal.setWanted(false);
+      if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
+      this.signal.setWanted(false);
+      // Nobody reads the window now; the next watcher starts a new one.
+      this.restartAt(this.position);
+      this.resync = true;
     };
   }
 
@@ -120,6 +132,13 @@ export class ChangeFeed {
   private async readAhead(): Promise<void> {
     let advanced = false;
     try {
+      if (this.resync) {
+        this.resync = false;
+        const head = await this.log.head();
+        // Watchers behind the new start read what they missed from the log.
+        if (head !== this.position) advanced = true;
+        this.restartAt(head);
+      }
       for (;;) {
         const changes = await this.log.read(this.position, null, this.options.pageSize);
         for (const change of changes) this.append(change);
