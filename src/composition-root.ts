@@ -105,7 +105,7 @@ export async function compose(config: AppConfig, overrides: Overrides = {}): Pro
       feed = new ChangeFeed(storage.changes, storage.changeSignal, CHANGE_FEED, (error) =>
         logger.warn("watch feed cannot read the change log; retrying", errorFields(error)),
       );
-      await feed.start();
+      feed.start();
     }
     const c = register(config, clock, logger, metrics, storage, feed);
     return { app: c.resolve(TOKENS.HttpApp), sweeper: c.resolve(ExpirySweeper), watches: c.resolve(WatchController), feed, storage };

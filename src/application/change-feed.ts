@@ -1,6 +1,7 @@
 import type { Change } from "../domain/change";
 import type { ChangeLog } from "../domain/change-log";
 import type { ChangeSignal } from "../domain/change-signal";
+import { RevisionCompactedError } from "../domain/domain-error";
 import type { KeyPattern } from "../domain/key-pattern";
 
 export interface ChangeFeedOptions {
@@ -48,10 +49,8 @@ export class ChangeFeed {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Starts following from the log's current head (reading only while there are watchers). */
-  async start(): Promise<void> {
-    this.position = await this.log.head();
-    this.windowStart = this.position;
+  /** Starts listening for signals; the log is read only while there are watchers, from its head when the first arrives. */
+  start(): void {
     this.unsubscribe = this.signal.subscribe(() => {
       if (this.listeners.size > 0) void this.follow();
     });
@@ -152,8 +151,7 @@ export class ChangeFeed {
       this.lastError = error;
       // Changes after `position` trimmed before this instance read them:
       // watchers in that range will be told by their own reads.
-      const compacted = (error as { oldestAvailable?: unknown }).oldestAvailable;
-      if (typeof compacted === "number") this.restartAt(compacted);
+      if (error instanceof RevisionCompactedError) this.restartAt(error.oldestAvailable);
     }
     if (advanced) for (const listener of [...this.listeners]) listener();
   }

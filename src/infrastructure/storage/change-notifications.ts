@@ -14,6 +14,7 @@ export class ChangeNotifications implements ChangeSignal {
   private readonly listeners = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
   private pending = false;
+  private wanted = false;
   /** Told whether this instance has watchers (see ChangeSignal.setWanted). */
   onWanted: (wanted: boolean) => void = () => {};
 
@@ -28,12 +29,13 @@ export class ChangeNotifications implements ChangeSignal {
   }
 
   setWanted(wanted: boolean): void {
+    this.wanted = wanted;
     this.onWanted(wanted);
   }
 
-  /** Fires the listeners once, soon; notifications in the same tick coalesce. */
+  /** Fires the listeners once, soon; notifications in the same tick coalesce. Nothing while no watcher waits (every write calls this). */
   notify(): void {
-    if (this.pending) return;
+    if (this.pending || !this.wanted) return;
     this.pending = true;
     setImmediate(() => {
       this.pending = false;

@@ -57,9 +57,8 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
     if (distributed) return { kind: "postgres", repository, changes: null, changeSignal: null, listChunks: LIST_CHUNKS, close };
     notifications = new ChangeNotifications();
     // Other instances' writes arrive as notifications; this one's own are signalled as they complete.
-    const changeListener = new PostgresChangeListener({ ...poolConfig(config), application_name: "kv-changes" }, notifications, logger);
-    notifications.onWanted = (wanted) => changeListener.setWanted(wanted);
-    listener = changeListener;
+    listener = new PostgresChangeListener({ ...poolConfig(config), application_name: "kv-changes" }, notifications, logger);
+    notifications.onWanted = (wanted) => listener?.setWanted(wanted);
     return {
       kind: "postgres",
       repository: notifyAfterWrites(repository, notifications),

@@ -6,7 +6,10 @@ import { toLikePattern } from "./like-pattern";
 import type { SqlQueryable } from "./sql-client";
 
 interface ChangeRow {
-  revision: string;
+  /** Every revision up to this one may be gone (see the read). */
+  compacted_through: string;
+  /** The rest is null when no change follows `after`: the row then carries only compacted_through. */
+  revision: string | null;
   key: string;
   kind: ChangeKind;
   value: string | null;
@@ -32,23 +35,28 @@ export class PostgresChangeLog implements ChangeLog {
     const params: unknown[] = [after, limit];
     // ESCAPE '\': toLikePattern escapes the LIKE metacharacters that are literal in kv patterns.
     const filter = pattern === null ? "" : ` AND key LIKE $${params.push(toLikePattern(pattern))}::text ESCAPE '\\'`;
-    // ORDER BY c.revision, qualified: a bare name would sort by the text output column.
+    // One statement, so the changes and how far the log is compacted come from
+    // one snapshot: trimming deletes a prefix, so every revision up to the one
+    // before the oldest kept may be gone (all up to the head when none is kept).
+    // The LEFT JOIN keeps that row when no change follows `after`. ORDER BY
+    // c.revision, qualified: a bare name would sort by the text output column.
     const { rows } = await this.sql.query<ChangeRow>(
-      `SELECT revision::text AS revision, key, kind, value, version::text AS version, expires_at_ms::text AS expires_at_ms,
-              (extract(epoch FROM recorded_at) * 1000)::bigint::text AS recorded_at_ms
-         FROM kv_changes AS c WHERE c.revision > $1::bigint${filter} ORDER BY c.revision LIMIT $2::bigint`,
+      `SELECT h.compacted_through::text AS compacted_through, c.revision::text AS revision, c.key, c.kind, c.value,
+              c.version::text AS version, c.expires_at_ms::text AS expires_at_ms,
+              (extract(epoch FROM c.recorded_at) * 1000)::bigint::text AS recorded_at_ms
+         FROM (SELECT coalesce((SELECT min(revision) - 1 FROM kv_changes), (SELECT head FROM kv_revision)) AS compacted_through) AS h
+         LEFT JOIN LATERAL (SELECT * FROM kv_changes AS c WHERE c.revision > $1::bigint${filter} ORDER BY c.revision LIMIT $2::bigint) AS c ON true
+        ORDER BY c.revision`,
       params,
     );
-    // Checked after reading: trimming only moves forward, so if nothing
-    // after `after` is trimmed now, nothing was when the rows were read.
-    const compactedThrough = await this.compactedThrough();
+    const compactedThrough = Number(rows[0].compacted_through);
     if (after < compactedThrough) throw new RevisionCompactedError(after, compactedThrough);
-    return rows.map(toChange);
+    return rows.filter((row) => row.revision !== null).map(toChange);
   }
 
   async trim(retention: Retention, _now: number, limit: number): Promise<number> {
     // Deletes a prefix of the revisions, so the oldest kept revision tells
-    // how far the log is compacted (see compactedThrough). Comparisons, not
+    // how far the log is compacted (see read). Comparisons, not
     // least(): least() ignores a NULL bound (nothing old enough).
     const through =
       retention.kind === "count"
@@ -60,14 +68,6 @@ export class PostgresChangeLog implements ChangeLog {
       [limit, retention.kind === "count" ? retention.changes : retention.ms],
     );
     return rowCount;
-  }
-
-  /** Every revision up to this one may be gone: the one before the oldest kept, or the head when none is kept. */
-  private async compactedThrough(): Promise<number> {
-    const { rows } = await this.sql.query<{ through: string }>(
-      "SELECT coalesce((SELECT min(revision) - 1 FROM kv_changes), (SELECT head FROM kv_revision))::text AS through",
-    );
-    return Number(rows[0].through);
   }
 }
 
