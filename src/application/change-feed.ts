@@ -131,18 +131,19 @@ export class ChangeFeed {
   private async readAhead(): Promise<void> {
     let advanced = false;
     try {
+      // Every change committed by now has its revision once head() returns.
+      const head = await this.log.head();
       if (this.resync) {
         this.resync = false;
-        const head = await this.log.head();
         // Watchers behind the new start read what they missed from the log.
         if (head !== this.position) advanced = true;
         this.restartAt(head);
       }
-      for (;;) {
+      while (this.position < head) {
         const changes = await this.log.read(this.position, null, this.options.pageSize);
+        if (changes.length === 0) break; // not expected (every revision up to head is readable), but never spin
         for (const change of changes) this.append(change);
-        if (changes.length > 0) advanced = true;
-        if (changes.length < this.options.pageSize) break;
+        advanced = true;
       }
       this.lastError = null;
     } catch (error) {

@@ -8,18 +8,24 @@ export type Retention = { readonly kind: "duration"; readonly ms: number } | { r
  * The store's changes in revision order, written by the storage itself as
  * part of each write (a write and its change commit together or not at all).
  *
- * Every read sees a prefix of the revisions: a change is never readable
- * while one with a smaller revision may still commit, so a reader that has
- * seen revision n will never be shown a change numbered n or lower later.
+ * A storage may give revisions after commit (so that writers need not take
+ * turns): a committed change is readable once it has its revision, at the
+ * latest when head() returns. Every read sees a prefix of the revisions, so
+ * a reader that has seen revision n will never be shown a change numbered n
+ * or lower later; and per key, revisions follow the order of the writes.
  */
 export interface ChangeLog {
-  /** The latest committed revision (0 before the first change). */
+  /**
+   * The latest revision (0 before the first change). Every change committed
+   * before the call has a revision at or below it when the call returns.
+   */
   head(): Promise<number>;
 
   /**
    * Up to `limit` changes with revision > `after`, of keys matching the
-   * pattern (all keys when null), in revision order. Throws
-   * RevisionCompactedError when changes after `after` have been trimmed.
+   * pattern (all keys when null), in revision order; only changes that have
+   * their revision (see head). Throws RevisionCompactedError when changes
+   * after `after` have been trimmed.
    */
   read(after: number, pattern: KeyPattern | null, limit: number): Promise<Change[]>;
 

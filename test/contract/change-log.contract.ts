@@ -4,10 +4,11 @@ import type { ChangeLog } from "../../src/domain/change-log";
 import { RevisionCompactedError } from "../../src/domain/domain-error";
 import { KeyPattern } from "../../src/domain/key-pattern";
 import type { KeyValueRepository } from "../../src/domain/key-value-repository";
-import { pause } from "../support/polling";
 
 /** A write made outside the repository, in a transaction held open until commit() or rollback(). */
 export interface HeldWrite {
+  /** Writes (inserts or overwrites) another key in the same transaction. */
+  write(key: string, value: string): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
@@ -22,8 +23,9 @@ export interface ChangeLogHarness {
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
 
-/** Every change after `after`, as [kind, key] pairs in revision order, with the revisions checked to be consecutive. */
+/** Every change committed so far after `after` (the head numbers them), in revision order, checked to increase. */
 async function changesSince(log: ChangeLog, after: number, pattern: KeyPattern | null = null): Promise<Change[]> {
+  await log.head();
   const changes = await log.read(after, pattern, 10_000);
   changes.forEach((change, i) => {
     if (i > 0) expect(change.revision, "revisions increase").to.be.greaterThan(changes[i - 1].revision);
@@ -115,7 +117,7 @@ export function describeChangeLogContract(harness: () => ChangeLogHarness, optio
     it("reads in numeric revision order, also across 99 -> 100 and beyond", async () => {
       const before = await log.head();
       await repo.putMany(Array.from({ length: 150 }, (_, i) => ({ key: `n${String(i).padStart(3, "0")}`, value: "1" })), null, T0);
-      const changes = await log.read(before, null, 1_000);
+      const changes = await changesSince(log, before);
       expect(changes.map((change) => change.revision)).to.deep.equal(Array.from({ length: 150 }, (_, i) => before + i + 1));
       expect(before + 150).to.be.greaterThan(100);
     });
@@ -168,34 +170,49 @@ export function describeChangeLogContract(harness: () => ChangeLogHarness, optio
       expect(refused).to.be.instanceOf(RevisionCompactedError);
       expect((refused as RevisionCompactedError).oldestAvailable).to.equal(head);
       await repo.putMany([{ key: "u4", value: "1" }], null, T0);
-      expect((await log.read(head, null, 10)).map((change) => change.key)).to.deep.equal(["u4"]);
+      expect((await changesSince(log, head)).map((change) => change.key)).to.deep.equal(["u4"]);
     });
 
     // Only storages with concurrent sessions can interleave transactions; in
     // memory every write runs to completion before the next begins.
     if (options.heldWrites) {
-      it("never shows a revision while a smaller one may still commit: a follower sees every change, in order, when a transaction holding a revision commits late", async () => {
+      it("numbers changes in commit order without making writers take turns: a follower sees every change once, in order, when a transaction that wrote first commits last", async () => {
         const hold = harness().holdWrite!;
         const before = await log.head();
         const held = await hold("held-early");
-        // Written by the repository while the earlier transaction is still open.
-        const later = repo.putMany([{ key: "written-later", value: "2" }], null, T0);
+        // Completes while the earlier transaction is still open.
+        await repo.putMany([{ key: "written-later", value: "2" }], null, T0);
         const seen: Change[] = [];
         let after = before;
         const follow = async () => {
+          await log.head();
           const changes = await log.read(after, null, 100);
           seen.push(...changes);
           if (changes.length > 0) after = changes[changes.length - 1].revision;
         };
-        for (let i = 0; i < 5; i++) {
-          await follow();
-          await pause(50);
-        }
-        await held.commit();
-        await later;
         await follow();
-        expect(seen.map((change) => change.key)).to.deep.equal(["held-early", "written-later"]);
+        expect(seen.map((change) => change.key)).to.deep.equal(["written-later"]);
+        await held.commit();
+        await follow();
+        // Revisions by write order (a sequence drawn as each transaction
+        // writes) would put held-early first, behind the follower's position.
+        expect(seen.map((change) => change.key)).to.deep.equal(["written-later", "held-early"]);
         expect(seen.map((change) => change.revision)).to.deep.equal([before + 1, before + 2]);
+      });
+
+      it("numbers the writes of one key in the order they happened, also when the later write's transaction began first", async () => {
+        const hold = harness().holdWrite!;
+        const before = await log.head();
+        const held = await hold("began-first");
+        await repo.putMany([{ key: "contested", value: '"from the repository"' }], null, T0);
+        // Overwrites the key after the repository's write committed; revisions
+        // by transaction age would put this write before that one.
+        await held.write("contested", '"from the held transaction"');
+        await held.commit();
+        await log.head();
+        const contested = (await changesSince(log, before)).filter((change) => change.key === "contested");
+        expect(contested.map((change) => change.value)).to.deep.equal(['"from the repository"', '"from the held transaction"']);
+        expect((await repo.get("contested", T0))?.value).to.equal('"from the held transaction"');
       });
 
       it("gives no revision to a write that rolled back", async () => {

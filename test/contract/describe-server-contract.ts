@@ -28,7 +28,7 @@ export function describeServerContract(name: string, url: string | null, skipRea
   }, changeLog);
 }
 
-/** Inserts `key` on a connection of its own, in a transaction left open. */
+/** Writes `key` on a connection of its own, in a transaction left open. */
 async function holdWrite(url: string, key: string): Promise<HeldWrite> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -39,12 +39,19 @@ async function holdWrite(url: string, key: string): Promise<HeldWrite> {
       await client.end();
     }
   };
+  const write = async (key: string, value: string) => {
+    await client.query(
+      `INSERT INTO kv_entries (key, value, version, expires_at_ms) VALUES ($1, $2, nextval('kv_version_seq'), NULL)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, expires_at_ms = NULL`,
+      [key, value],
+    );
+  };
   try {
     await client.query("BEGIN");
-    await client.query("INSERT INTO kv_entries (key, value, version, expires_at_ms) VALUES ($1, '1', nextval('kv_version_seq'), NULL)", [key]);
+    await write(key, "1");
   } catch (error) {
     await client.end();
     throw error;
   }
-  return { commit: () => finish("COMMIT"), rollback: () => finish("ROLLBACK") };
+  return { write, commit: () => finish("COMMIT"), rollback: () => finish("ROLLBACK") };
 }

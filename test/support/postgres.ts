@@ -30,8 +30,9 @@ export async function withClient<T>(url: string, work: (client: Client) => Promi
 export async function resetPostgres(url: string): Promise<void> {
   await withClient(url, (client) =>
     client.query(
-      `DROP TABLE IF EXISTS kv_entries, kv_schema_migrations, kv_changes, kv_revision, kv_watchers;
-       DROP FUNCTION IF EXISTS kv_record_puts(), kv_record_removals();
+      `DROP TABLE IF EXISTS kv_entries, kv_schema_migrations, kv_changes, kv_change_queue, kv_revision, kv_watchers;
+       DROP SEQUENCE IF EXISTS kv_change_seq;
+       DROP FUNCTION IF EXISTS kv_record_puts(), kv_record_removals(), kv_number_changes(bigint);
        DROP SEQUENCE IF EXISTS kv_version_seq;`,
     ),
   );

@@ -4,21 +4,33 @@ import { decorateRepository } from "./decorate-repository";
 
 /** How often the change log's readers look for changes without being told: the longest a lost notification delays one. */
 export const CHANGE_POLL_MS = 1_000;
+/**
+ * The signal fires at most this often: under a stream of writes, each read
+ * of the log takes what this long committed, instead of reads (each a
+ * numbering and a query) running back to back on the event loop that also
+ * serves the writes.
+ */
+export const CHANGE_MIN_INTERVAL_MS = 10;
 
 /**
  * A ChangeSignal that fires when told to (after this process's own writes,
- * or a database notification) and every `pollMs` regardless, so that a lost
- * notification delays a change by at most that long.
+ * or a database notification), at most every `minIntervalMs`, and every
+ * `pollMs` regardless, so that a lost notification delays a change by at
+ * most that long.
  */
 export class ChangeNotifications implements ChangeSignal {
   private readonly listeners = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
   private pending = false;
   private wanted = false;
+  private lastFired = -Infinity;
   /** Told whether this instance has watchers (see ChangeSignal.setWanted). */
   onWanted: (wanted: boolean) => void = () => {};
 
-  constructor(pollMs = CHANGE_POLL_MS) {
+  constructor(
+    pollMs = CHANGE_POLL_MS,
+    private readonly minIntervalMs = CHANGE_MIN_INTERVAL_MS,
+  ) {
     this.timer = setInterval(() => this.notify(), pollMs);
     this.timer.unref();
   }
@@ -33,14 +45,18 @@ export class ChangeNotifications implements ChangeSignal {
     this.onWanted(wanted);
   }
 
-  /** Fires the listeners once, soon; notifications in the same tick coalesce. Nothing while no watcher waits (every write calls this). */
+  /** Fires the listeners once, soon; notifications until then coalesce. Nothing while no watcher waits (every write calls this). */
   notify(): void {
     if (this.pending || !this.wanted) return;
     this.pending = true;
-    setImmediate(() => {
+    const fire = () => {
       this.pending = false;
+      this.lastFired = performance.now();
       for (const listener of [...this.listeners]) listener();
-    });
+    };
+    const wait = this.lastFired + this.minIntervalMs - performance.now();
+    if (wait <= 0) setImmediate(fire);
+    else setTimeout(fire, wait);
   }
 
   close(): void {

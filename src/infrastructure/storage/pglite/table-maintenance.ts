@@ -60,9 +60,9 @@ export class TableMaintenance {
   private async vacuum(changed: number): Promise<void> {
     const started = performance.now();
     try {
-      // The change log grows and is trimmed at the pace kv_entries changes,
-      // and kv_revision's one row is rewritten by every write.
-      await this.sql.exec("VACUUM (ANALYZE) kv_entries, kv_changes, kv_revision");
+      // The change log and its queue grow and shrink at the pace kv_entries
+      // changes, and kv_revision's one row is rewritten by every numbering.
+      await this.sql.exec("VACUUM (ANALYZE) kv_entries, kv_changes, kv_change_queue, kv_revision");
       this.rows = await this.estimatedRows();
       this.logger.debug("table maintenance", { changed_rows: changed, rows: this.rows, duration_ms: Math.round(performance.now() - started) });
     } catch (error) {

@@ -18,17 +18,25 @@ interface ChangeRow {
   recorded_at_ms: string;
 }
 
+/** Changes numbered per call of kv_number_changes(): each call holds the numbering lock for one batch. */
+const NUMBERING_BATCH = 5_000;
+
 /**
- * kv_changes, written by the triggers of migration 0007 (which also explains
- * why every read sees a prefix of the revisions). Retention by duration uses
- * the database's clock, which stamped the changes.
+ * kv_changes: the triggers of migration 0007 record changes, which
+ * kv_number_changes() (migration 0008, which also explains why every read
+ * sees a prefix of the revisions) gives their revisions after commit. This
+ * adapter numbers when asked for the head and before trimming. Retention by
+ * duration uses the database's clock, which stamped the changes.
  */
 export class PostgresChangeLog implements ChangeLog {
   constructor(private readonly sql: SqlQueryable) {}
 
   async head(): Promise<number> {
-    const { rows } = await this.sql.query<{ head: string }>("SELECT head::text AS head FROM kv_revision");
-    return Number(rows[0].head);
+    for (;;) {
+      const { numbered, head } = await this.number(NUMBERING_BATCH);
+      // A short batch took everything committed before it began.
+      if (numbered < NUMBERING_BATCH) return head;
+    }
   }
 
   async read(after: number, pattern: KeyPattern | null, limit: number): Promise<Change[]> {
@@ -55,6 +63,9 @@ export class PostgresChangeLog implements ChangeLog {
   }
 
   async trim(retention: Retention, _now: number, limit: number): Promise<number> {
+    // Changes not numbered yet cannot be trimmed; numbering a batch here keeps
+    // them from piling up while no one asks for the head.
+    await this.number(limit);
     // Deletes a prefix of the revisions, so the oldest kept revision tells
     // how far the log is compacted (see read). Comparisons, not
     // least(): least() ignores a NULL bound (nothing old enough).
@@ -68,6 +79,14 @@ export class PostgresChangeLog implements ChangeLog {
       [limit, retention.kind === "count" ? retention.changes : retention.ms],
     );
     return rowCount;
+  }
+
+  private async number(batch: number): Promise<{ numbered: number; head: number }> {
+    const { rows } = await this.sql.query<{ numbered: string; head: string }>(
+      "SELECT numbered::text AS numbered, head::text AS head FROM kv_number_changes($1::bigint)",
+      [batch],
+    );
+    return { numbered: Number(rows[0].numbered), head: Number(rows[0].head) };
   }
 }
 
