@@ -82,6 +82,13 @@ BEGIN
   -- and scanning the whole heap.
   CREATE FUNCTION kv_number_changes(batch bigint, OUT numbered bigint, OUT head bigint) LANGUAGE plpgsql AS $fn$
   BEGIN
+    numbered := 0;
+    -- Nothing waiting (in one snapshot with the head): every committed change
+    -- has its revision, and no lock is needed. min() reads the index.
+    SELECT r.head INTO head FROM kv_revision AS r WHERE (SELECT min(q.seq) FROM kv_change_queue AS q) IS NULL;
+    IF FOUND THEN
+      RETURN;
+    END IF;
     PERFORM pg_advisory_xact_lock(7283541002);
     SELECT r.head INTO head FROM kv_revision AS r;
     WITH taken AS (

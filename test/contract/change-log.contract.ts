@@ -173,6 +173,13 @@ export function describeChangeLogContract(harness: () => ChangeLogHarness, optio
       expect((await changesSince(log, head)).map((change) => change.key)).to.deep.equal(["u4"]);
     });
 
+    it("gives revisions to every committed change when trimming, so that changes never pile up unnumbered while nothing asks for the head", async () => {
+      const before = await log.head();
+      await repo.putMany([{ key: "numbered-by-trim", value: "1" }], null, T0);
+      await log.trim({ kind: "duration", ms: HOUR }, T0, 1_000);
+      expect((await log.read(before, null, 10)).map((change) => change.key)).to.deep.equal(["numbered-by-trim"]);
+    });
+
     // Only storages with concurrent sessions can interleave transactions; in
     // memory every write runs to completion before the next begins.
     if (options.heldWrites) {

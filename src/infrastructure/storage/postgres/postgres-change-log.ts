@@ -63,9 +63,10 @@ export class PostgresChangeLog implements ChangeLog {
   }
 
   async trim(retention: Retention, _now: number, limit: number): Promise<number> {
-    // Changes not numbered yet cannot be trimmed; numbering a batch here keeps
-    // them from piling up while no one asks for the head.
-    await this.number(limit);
+    // Changes not numbered yet cannot be trimmed; numbering them here keeps
+    // the queue short while no one asks for the head (the work grows with the
+    // writes since the last time, a few microseconds a change).
+    await this.head();
     // Deletes a prefix of the revisions, so the oldest kept revision tells
     // how far the log is compacted (see read). Comparisons, not
     // least(): least() ignores a NULL bound (nothing old enough).
