@@ -23,6 +23,13 @@
 -- A sequence without CACHE: cached ranges per session would break the
 -- per-key argument above.
 --
+-- Writers no longer NOTIFY: a transaction that notifies commits under
+-- PostgreSQL's notification lock, so notifying writers took turns again
+-- whenever some instance had watchers. A numbering that gave revisions
+-- notifies instead (channel kv_changes, while some instance has watchers,
+-- see 0007's kv_watchers); each kv instance numbers its own writes soon
+-- after they commit while it knows of watchers anywhere.
+--
 -- Nothing to do where 0007 created no change log (a Citus-distributed
 -- kv_entries).
 DO $migration$
@@ -52,9 +59,6 @@ BEGIN
     INSERT INTO kv_change_queue (seq, key, kind, value, version, expires_at_ms)
       SELECT nextval('kv_change_seq'), key, 'put', value, version, expires_at_ms
         FROM (SELECT * FROM written ORDER BY key) AS w;
-    IF FOUND AND EXISTS (SELECT FROM kv_watchers WHERE until > now()) THEN
-      PERFORM pg_notify('kv_changes', '');
-    END IF;
     RETURN NULL;
   END
   $fn$;
@@ -66,9 +70,6 @@ BEGIN
     INSERT INTO kv_change_queue (seq, key, kind, version, expires_at_ms)
       SELECT nextval('kv_change_seq'), key, CASE WHEN expires_at_ms <= now_ms THEN 'expire' ELSE 'delete' END, version, expires_at_ms
         FROM (SELECT * FROM removed ORDER BY key) AS r;
-    IF FOUND AND EXISTS (SELECT FROM kv_watchers WHERE until > now()) THEN
-      PERFORM pg_notify('kv_changes', '');
-    END IF;
     RETURN NULL;
   END
   $fn$;
@@ -103,6 +104,9 @@ BEGIN
     IF numbered > 0 THEN
       head := head + numbered;
       UPDATE kv_revision SET head = kv_number_changes.head;
+      IF EXISTS (SELECT FROM kv_watchers WHERE until > now()) THEN
+        PERFORM pg_notify('kv_changes', '');
+      END IF;
     END IF;
   END
   $fn$;

@@ -180,30 +180,42 @@ describeForEachBackend("HTTP watch: GET /keys?watch=true (Server-Sent Events)", 
   });
 
   if (backend.name === "postgres") {
-    it("delivers a write through another instance on the same database (LISTEN/NOTIFY)", async () => {
-      const other: TestService = await startTestService(backendEnvWithoutReset());
+    it("delivers writes through other instances on the same database at once (LISTEN/NOTIFY), whether they started before this one's watchers or after", async () => {
+      const before: TestService = await startTestService(backendEnvWithoutReset());
+      let after: TestService | null = null;
       try {
         const stream = await watch("/keys?watch=true");
-        // Writes notify once this instance's watchers are recorded (moments after its first stream opens).
+        // Writes are announced once this instance's watchers are recorded (moments after its first stream opens).
         await waitFor(async () => (await watchersRecorded()) > 0, 10_000, "watchers recorded");
-        const started = Date.now();
-        await other.api.put("/keys/from-b", '"b"');
+        // Heard the announcement: numbers its writes at once, which notifies.
+        let started = Date.now();
+        await before.api.put("/keys/from-b", '"b"');
         expect(kindAndKey(await stream.take(1))).to.deep.equal([["put", "from-b"]]);
         // Well under the 1 s periodic read that would find it without a notification.
         expect(Date.now() - started).to.be.lessThan(900);
+        // Read the recorded watchers when it connected.
+        after = await startTestService(backendEnvWithoutReset());
+        started = Date.now();
+        await after.api.put("/keys/from-c", '"c"');
+        expect(kindAndKey(await stream.take(1))).to.deep.equal([["put", "from-c"]]);
+        expect(Date.now() - started).to.be.lessThan(900);
       } finally {
-        await other.stop();
+        await before.stop();
+        await after?.stop();
       }
     });
   }
 
   if (backend.name === "postgres") {
-    it("sends NOTIFY only while some instance has watch streams (writes without watchers skip it)", async () => {
+    it("sends change notifications (from the numbering of changes) only while some instance has watch streams", async () => {
       const url = postgresTestUrl()!;
       const listener = new Client({ connectionString: url });
       await listener.connect();
       let notifications = 0;
-      listener.on("notification", () => notifications++);
+      // Announcements of watchers ("watching <instance>") are not change notifications.
+      listener.on("notification", (message) => {
+        if (message.payload === "") notifications++;
+      });
       await listener.query("LISTEN kv_changes");
       const presence = async () => Number((await listener.query<{ n: string }>("SELECT count(*) AS n FROM kv_watchers WHERE until > now()")).rows[0].n);
       try {

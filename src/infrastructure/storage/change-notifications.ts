@@ -16,13 +16,16 @@ export const CHANGE_MIN_INTERVAL_MS = 10;
  * A ChangeSignal that fires when told to (after this process's own writes,
  * or a database notification), at most every `minIntervalMs`, and every
  * `pollMs` regardless, so that a lost notification delays a change by at
- * most that long.
+ * most that long; all of it only while some instance has watchers: this
+ * one (setWanted) or, as far as it has heard, another (watchedElsewhereFor).
  */
 export class ChangeNotifications implements ChangeSignal {
   private readonly listeners = new Set<() => void>();
   private readonly timer: NodeJS.Timeout;
   private pending = false;
   private wanted = false;
+  /** Until when (performance.now()) another instance is known to have watchers. */
+  private elsewhereUntil = -Infinity;
   private lastFired = -Infinity;
   /** Told whether this instance has watchers (see ChangeSignal.setWanted). */
   onWanted: (wanted: boolean) => void = () => {};
@@ -45,9 +48,19 @@ export class ChangeNotifications implements ChangeSignal {
     this.onWanted(wanted);
   }
 
-  /** Fires the listeners once, soon; notifications until then coalesce. Nothing while no watcher waits (every write calls this). */
+  /** Whether this instance has watchers now. */
+  get wantedHere(): boolean {
+    return this.wanted;
+  }
+
+  /** Another instance has watchers, for the next `ms` at least: its watchers need this instance's writes numbered (and announced) soon. */
+  watchedElsewhereFor(ms: number): void {
+    this.elsewhereUntil = Math.max(this.elsewhereUntil, performance.now() + ms);
+  }
+
+  /** Fires the listeners once, soon; notifications until then coalesce. Nothing while no watcher waits anywhere (every write calls this). */
   notify(): void {
-    if (this.pending || !this.wanted) return;
+    if (this.pending || !(this.wanted || performance.now() < this.elsewhereUntil)) return;
     this.pending = true;
     const fire = () => {
       this.pending = false;

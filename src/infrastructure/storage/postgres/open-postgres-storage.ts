@@ -59,10 +59,18 @@ export async function openPostgresStorage({ config, clock, logger, metrics }: St
     // Other instances' writes arrive as notifications; this one's own are signalled as they complete.
     listener = new PostgresChangeListener({ ...poolConfig(config), application_name: "kv-changes" }, notifications, logger);
     notifications.onWanted = (wanted) => listener?.setWanted(wanted);
+    const changes = new PostgresChangeLog(sql);
+    // While only other instances have watchers, this one numbers its writes
+    // soon after they commit: the numbering notifies them. (With watchers of
+    // its own, its feed does.)
+    const signal = notifications;
+    signal.subscribe(() => {
+      if (!signal.wantedHere) changes.head().catch((error: unknown) => logger.debug("could not number this instance's changes", errorFields(error)));
+    });
     return {
       kind: "postgres",
       repository: notifyAfterWrites(repository, notifications),
-      changes: new PostgresChangeLog(sql),
+      changes,
       changeSignal: notifications,
       listChunks: LIST_CHUNKS,
       close,

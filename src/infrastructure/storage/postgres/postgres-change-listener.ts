@@ -4,23 +4,32 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errorFields, type Logger } from "../../logging/logger";
 import type { ChangeNotifications } from "../change-notifications";
 
-/** The channel migration 0007's triggers notify on, once per writing transaction, delivered at commit. */
+/**
+ * The channel kv_number_changes() (migration 0008) notifies on when it has
+ * given revisions while some instance has watchers, delivered at its commit;
+ * instances also announce their watchers on it.
+ */
 export const CHANGES_CHANNEL = "kv_changes";
-/** While this instance has watchers, its row in kv_watchers is renewed this often, and lasts this long. */
+/** While this instance has watchers, its row in kv_watchers is renewed (and announced) this often, and lasts this long. */
 const PRESENCE_RENEW_MS = 10_000;
 const PRESENCE_TTL_SECONDS = 30;
+/** The payload of an announcement, followed by a space and the announcing instance. */
+const WATCHING = "watching";
 
 /**
- * LISTENs for the change log's notifications on a connection of its own and
- * passes them on, so writes through other instances reach this one's
- * watchers at once. When the connection breaks it reconnects with backoff and
- * notifies once on success (what it missed meanwhile is in the log);
- * ChangeNotifications' periodic signal covers the gap.
+ * LISTENs on a connection of its own and passes on what it hears: a change
+ * notification wakes this instance's watchers at once; another instance's
+ * announcement that it has watchers makes this one number its own writes
+ * soon after they commit (ChangeNotifications.watchedElsewhereFor), which is
+ * what notifies the others. When the connection breaks it reconnects with
+ * backoff and notifies once on success (what it missed meanwhile is in the
+ * log); ChangeNotifications' periodic signal covers the gap.
  *
  * While this instance has watchers it keeps a row in kv_watchers, renewed
- * before it expires; the triggers notify only while some row is current. A
- * write committed between the first stream opening here and the row
- * arriving is found by the periodic read.
+ * and announced before it expires; numberings notify only while some row is
+ * current, and an instance that connects reads the rows to know whether
+ * others watch. A write committed between the first stream opening here and
+ * the row arriving is found by the periodic read.
  */
 export class PostgresChangeListener {
   private client: Client | null = null;
@@ -84,9 +93,12 @@ export class PostgresChangeListener {
     try {
       if (this.wanted) {
         await client.query(
-          `INSERT INTO kv_watchers (instance, until) VALUES ($1, now() + make_interval(secs => $2))
-           ON CONFLICT (instance) DO UPDATE SET until = excluded.until`,
-          [this.instance, PRESENCE_TTL_SECONDS],
+          `WITH present AS (
+             INSERT INTO kv_watchers (instance, until) VALUES ($1, now() + make_interval(secs => $2))
+             ON CONFLICT (instance) DO UPDATE SET until = excluded.until
+             RETURNING instance)
+           SELECT pg_notify($3, $4 || ' ' || instance) FROM present`,
+          [this.instance, PRESENCE_TTL_SECONDS, CHANGES_CHANNEL, WATCHING],
         );
       } else {
         await client.query("DELETE FROM kv_watchers WHERE instance = $1", [this.instance]);
@@ -94,6 +106,14 @@ export class PostgresChangeListener {
     } catch (error) {
       // The connection's own failure is reported (and repaired) by run().
       this.logger.debug("could not record this instance's watchers", errorFields(error));
+    }
+  }
+
+  private heard(payload: string): void {
+    if (!payload.startsWith(WATCHING)) {
+      this.notifications.notify();
+    } else if (payload !== `${WATCHING} ${this.instance}`) {
+      this.notifications.watchedElsewhereFor(PRESENCE_TTL_SECONDS * 1000);
     }
   }
 
@@ -106,10 +126,16 @@ export class PostgresChangeListener {
       client.on("end", () => resolve());
     });
     ended.catch(() => undefined); // observed below; an early failure must not go unhandled
-    client.on("notification", () => this.notifications.notify());
+    client.on("notification", (message) => this.heard(message.payload ?? ""));
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      // Others' watchers announced before this connection listened.
+      const { rows } = await client.query<{ ms: number }>(
+        "SELECT coalesce(extract(epoch FROM max(until) - now()) * 1000, 0)::float8 AS ms FROM kv_watchers WHERE instance <> $1",
+        [this.instance],
+      );
+      if (rows[0].ms > 0) this.notifications.watchedElsewhereFor(rows[0].ms);
     } catch (error) {
       await client.end().catch(() => undefined); // already failed: the first error is the one to report
       throw error;
