@@ -7,14 +7,22 @@ export const CHANGE_POLL_MS = 1_000;
 /**
  * The signal fires at most this often: under a stream of writes, each read
  * of the log takes what this long committed, instead of reads (each a
- * numbering and a query) running back to back on the event loop that also
- * serves the writes.
+ * numbering and a query) running back to back.
  */
 export const CHANGE_MIN_INTERVAL_MS = 10;
+/**
+ * While notifications come faster than this (per ms, about one per write),
+ * at most this often instead: a numbering costs the database about a
+ * millisecond whatever it takes, and a write-saturated store with a watcher
+ * served 12 % more PUTs at 50 ms than at 10 ms.
+ */
+export const CHANGE_BUSY_RATE_PER_MS = 1;
+export const CHANGE_BUSY_INTERVAL_MS = 50;
 
 /**
  * A ChangeSignal that fires when told to (after this process's own writes,
- * or a database notification), at most every `minIntervalMs`, and every
+ * or a database notification), at most every `minIntervalMs` (every
+ * CHANGE_BUSY_INTERVAL_MS while told at the busy rate), and every
  * `pollMs` regardless, so that a lost notification delays a change by at
  * most that long; all of it only while some instance has watchers: this
  * one (setWanted) or, as far as it has heard, another (watchedElsewhereFor).
@@ -27,6 +35,9 @@ export class ChangeNotifications implements ChangeSignal {
   /** Until when (performance.now()) another instance is known to have watchers. */
   private elsewhereUntil = -Infinity;
   private lastFired = -Infinity;
+  /** Notifications since the last fire, and whether they came at the busy rate. */
+  private told = 0;
+  private busy = false;
   /** Told whether this instance has watchers (see ChangeSignal.setWanted). */
   onWanted: (wanted: boolean) => void = () => {};
 
@@ -60,14 +71,19 @@ export class ChangeNotifications implements ChangeSignal {
 
   /** Fires the listeners once, soon; notifications until then coalesce. Nothing while no watcher waits anywhere (every write calls this). */
   notify(): void {
-    if (this.pending || !(this.wanted || performance.now() < this.elsewhereUntil)) return;
+    if (!(this.wanted || performance.now() < this.elsewhereUntil)) return;
+    this.told++;
+    if (this.pending) return;
     this.pending = true;
     const fire = () => {
+      const now = performance.now();
+      this.busy = this.told >= CHANGE_BUSY_RATE_PER_MS * (now - this.lastFired);
+      this.told = 0;
       this.pending = false;
-      this.lastFired = performance.now();
+      this.lastFired = now;
       for (const listener of [...this.listeners]) listener();
     };
-    const wait = this.lastFired + this.minIntervalMs - performance.now();
+    const wait = this.lastFired + (this.busy ? CHANGE_BUSY_INTERVAL_MS : this.minIntervalMs) - performance.now();
     if (wait <= 0) setImmediate(fire);
     else setTimeout(fire, wait);
   }
