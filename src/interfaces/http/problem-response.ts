@@ -22,9 +22,10 @@ export function problemCodeOf(error: unknown): ProblemCode | null {
   return null;
 }
 
-export function problemBody(code: ProblemCode, detail: string, requestId?: string): ProblemBody {
+/** An RFC 9457 problem document; `extensions` are members beyond the standard ones (see problemExtensionsOf). */
+export function problemBody(code: ProblemCode, detail: string, requestId?: string, extensions: Record<string, unknown> = {}): ProblemBody {
   const { status, title } = PROBLEMS[code];
-  return { type: problemTypeUri(code), title, status, detail, ...(requestId === undefined ? {} : { request_id: requestId }) };
+  return { type: problemTypeUri(code), title, status, detail, ...(requestId === undefined ? {} : { request_id: requestId }), ...extensions };
 }
 
 /** Members a problem adds to the standard ones (RFC 9457 extension members), from the error that caused it. */
@@ -35,7 +36,7 @@ export function problemExtensionsOf(error: unknown): Record<string, unknown> {
 
 /** Writes an RFC 9457 problem response. */
 export function sendProblem(ctx: Context, code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): void {
-  const body = { ...problemBody(code, detail, requestIdOf(ctx)), ...extensions };
+  const body = problemBody(code, detail, requestIdOf(ctx), extensions);
   ctx.status = body.status;
   ctx.body = JSON.stringify(body);
   ctx.type = "application/problem+json";

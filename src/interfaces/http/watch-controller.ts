@@ -137,7 +137,7 @@ export class WatchController {
     } catch (error) {
       if (!(error instanceof RevisionCompactedError)) throw error;
       // Fell behind the retention mid-stream: say where to start over, then end.
-      const problem = { ...problemBody("revision-compacted", error.message, requestIdOf(ctx)), ...problemExtensionsOf(error) };
+      const problem = problemBody("revision-compacted", error.message, requestIdOf(ctx), problemExtensionsOf(error));
       res.write(`event: error\ndata: ${JSON.stringify(problem)}\n\n`);
       close("compacted");
     } finally {
@@ -190,13 +190,13 @@ export class WatchController {
 
 /** Last-Event-ID (a reconnecting EventSource sends it) wins over `since`. */
 function sinceFrom(lastEventId: string | undefined, since: string | undefined): number | null {
-  if (lastEventId !== undefined) {
-    if (!/^[0-9]{1,15}$/.test(lastEventId)) throw new RequestError("invalid-header", "Last-Event-ID must be a revision: plain decimal digits");
-    return Number(lastEventId);
-  }
-  if (since === undefined) return null;
-  if (!/^[0-9]{1,15}$/.test(since)) throw new RequestError("invalid-query", "since must be a revision: plain decimal digits");
-  return Number(since);
+  if (lastEventId !== undefined) return revisionFrom(lastEventId, "Last-Event-ID", "invalid-header");
+  return since === undefined ? null : revisionFrom(since, "since", "invalid-query");
+}
+
+function revisionFrom(text: string, name: string, code: "invalid-header" | "invalid-query"): number {
+  if (!/^[0-9]{1,15}$/.test(text)) throw new RequestError(code, `${name} must be a revision: plain decimal digits`);
+  return Number(text);
 }
 
 /**
